@@ -1,0 +1,264 @@
+// The one place that reads the environment. Everything else receives a typed Config.
+// A bad value never stops the app: it is reported once (the warning names the variable,
+// the value and the fix) and replaced by the documented default.
+
+export type ExporterKind = 'otlp' | 'console' | 'none';
+export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+export interface OtlpConfig {
+  protocol: OtlpProtocol;
+  /** Full URL: for gRPC the collector address, for HTTP the signal's path included. */
+  url: string;
+  headers: Record<string, string>;
+  timeoutMillis: number;
+  compression: 'gzip' | 'none';
+  /** gRPC without TLS. */
+  insecure: boolean;
+}
+
+export interface BatchConfig {
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+}
+
+export interface SpanLimits {
+  attributeCountLimit: number;
+  attributeValueLengthLimit: number;
+  eventCountLimit: number;
+  linkCountLimit: number;
+}
+
+export interface Config {
+  /** False when OTEL_SDK_DISABLED=true: the preload then does nothing at all. */
+  enabled: boolean;
+  serviceName: string | undefined;
+  resourceAttributes: Record<string, string>;
+  resourceDetectors: Set<string>;
+  /** Downward-API variables, as k8s.* resource attributes. */
+  kubernetes: Record<string, string>;
+  traces: {
+    exporter: ExporterKind;
+    otlp: OtlpConfig;
+    batch: BatchConfig;
+    limits: SpanLimits;
+    sampler: SamplerName;
+    samplerRatio: number;
+  };
+  propagators: string[];
+  logLevel: string;
+  instrumentations: { enabled: Set<string> | undefined; disabled: Set<string> };
+  /** Request paths that are never traced (health checks, scrapes). */
+  ignoredPaths: Set<string>;
+  shutdownTimeoutMillis: number;
+}
+
+/** Names accepted by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
+export const INSTRUMENTATIONS = ['http', 'undici', 'express', 'fastify', 'koa'] as const;
+export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
+
+export const DEFAULT_IGNORED_PATHS = '/healthz,/readyz,/livez,/health,/metrics';
+
+const DETECTORS = ['env', 'host', 'os', 'process', 'serviceinstance'];
+
+type Env = Record<string, string | undefined>;
+type Warn = (message: string) => void;
+
+export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Config {
+  const read = new Reader(env, warn);
+  const protocols: OtlpProtocol[] = ['grpc', 'http/protobuf', 'http/json'];
+  const protocol = read.oneOf<OtlpProtocol>('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', read.oneOf<OtlpProtocol>('OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', protocols), protocols);
+  const samplerArg = read.number('OTEL_TRACES_SAMPLER_ARG', 1, { min: 0, max: 1 });
+  return {
+    enabled: !read.bool('OTEL_SDK_DISABLED', false),
+    serviceName: read.string('OTEL_SERVICE_NAME'),
+    resourceAttributes: read.keyValues('OTEL_RESOURCE_ATTRIBUTES'),
+    resourceDetectors: read.detectors(),
+    kubernetes: readKubernetes(env),
+    traces: {
+      exporter: read.exporter('OTEL_TRACES_EXPORTER'),
+      otlp: {
+        protocol,
+        url: read.otlpUrl('TRACES', protocol, 'v1/traces'),
+        headers: { ...read.keyValues('OTEL_EXPORTER_OTLP_HEADERS'), ...read.keyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
+        timeoutMillis: read.number('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', read.number('OTEL_EXPORTER_OTLP_TIMEOUT', 10000, { min: 1 }), { min: 1 }),
+        compression: read.oneOf('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', read.oneOf('OTEL_EXPORTER_OTLP_COMPRESSION', 'none', ['gzip', 'none']), ['gzip', 'none']),
+        insecure: read.bool('OTEL_EXPORTER_OTLP_TRACES_INSECURE', read.bool('OTEL_EXPORTER_OTLP_INSECURE', false)),
+      },
+      batch: {
+        scheduledDelayMillis: read.number('OTEL_BSP_SCHEDULE_DELAY', 5000, { min: 0 }),
+        exportTimeoutMillis: read.number('OTEL_BSP_EXPORT_TIMEOUT', 30000, { min: 1 }),
+        maxQueueSize: read.number('OTEL_BSP_MAX_QUEUE_SIZE', 2048, { min: 1 }),
+        maxExportBatchSize: read.number('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, { min: 1 }),
+      },
+      limits: {
+        attributeCountLimit: read.number('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', read.number('OTEL_ATTRIBUTE_COUNT_LIMIT', 128, { min: 0 }), { min: 0 }),
+        attributeValueLengthLimit: read.number('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', read.number('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', Infinity, { min: 0 }), { min: 0 }),
+        eventCountLimit: read.number('OTEL_SPAN_EVENT_COUNT_LIMIT', 128, { min: 0 }),
+        linkCountLimit: read.number('OTEL_SPAN_LINK_COUNT_LIMIT', 128, { min: 0 }),
+      },
+      sampler: read.oneOf('OTEL_TRACES_SAMPLER', 'parentbased_always_on', [
+        'always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
+      ]),
+      samplerRatio: samplerArg,
+    },
+    propagators: read.list('OTEL_PROPAGATORS', 'tracecontext,baggage'),
+    logLevel: read.oneOf('OTEL_LOG_LEVEL', 'info', ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all']),
+    instrumentations: read.instrumentations(),
+    ignoredPaths: new Set(read.list('NODETEL_IGNORED_PATHS', DEFAULT_IGNORED_PATHS).map((p) => (p.startsWith('/') ? p : `/${p}`))),
+    shutdownTimeoutMillis: read.number('NODETEL_SHUTDOWN_TIMEOUT_MS', 5000, { min: 0 }),
+  };
+}
+
+/** Downward-API variables: K8S_* as deploy/ sets them, and the widespread POD_NAME / POD_NAMESPACE / POD_UID. */
+function readKubernetes(env: Env): Record<string, string> {
+  const sources: [string, string[]][] = [
+    ['k8s.pod.name', ['K8S_POD_NAME', 'POD_NAME']],
+    ['k8s.pod.uid', ['K8S_POD_UID', 'POD_UID']],
+    ['k8s.namespace.name', ['K8S_NAMESPACE_NAME', 'POD_NAMESPACE']],
+    ['k8s.node.name', ['K8S_NODE_NAME']],
+    ['k8s.container.name', ['K8S_CONTAINER_NAME']],
+    ['k8s.deployment.name', ['K8S_DEPLOYMENT_NAME']],
+  ];
+  const out: Record<string, string> = {};
+  for (const [attribute, names] of sources) {
+    const value = names.map((n) => env[n]?.trim()).find((v) => v);
+    if (value) out[attribute] = value;
+  }
+  return out;
+}
+
+function defaultWarn(message: string): void {
+  process.stderr.write(`nodetel: ${message}\n`);
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly warn: Warn,
+  ) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.string(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    this.warn(`${name}=${value} is not true or false; using ${fallback}`);
+    return fallback;
+  }
+
+  number(name: string, fallback: number, range: { min?: number; max?: number }): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    const { min = -Infinity, max = Infinity } = range;
+    if (!Number.isFinite(value) || value < min || value > max) {
+      this.warn(`${name}=${raw} is not a number between ${min} and ${max}; using ${fallback}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.string(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.warn(`${name}=${value} is not one of ${allowed.join(', ')}; using ${fallback}`);
+    return fallback;
+  }
+
+  list(name: string, fallback: string): string[] {
+    return (this.string(name) ?? fallback)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+
+  /** W3C-baggage-like `k=v,k2=v2`, values percent-decoded (OTEL_RESOURCE_ATTRIBUTES, *_HEADERS). */
+  keyValues(name: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of this.list(name, '')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) {
+        this.warn(`${name}: "${pair}" is not key=value; ignored`);
+        continue;
+      }
+      try {
+        out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
+      } catch {
+        this.warn(`${name}: the value of "${pair.slice(0, eq)}" is not valid percent-encoding; ignored`);
+      }
+    }
+    return out;
+  }
+
+  exporter(name: string): ExporterKind {
+    const values = this.list(name, 'otlp').map((v) => v.toLowerCase());
+    const known = values.filter((v): v is ExporterKind => v === 'otlp' || v === 'console' || v === 'none');
+    if (known.length !== values.length) this.warn(`${name}=${values.join(',')}: only otlp, console and none are supported; using ${known[0] ?? 'otlp'}`);
+    if (known.length > 1) this.warn(`${name}: one exporter at a time is supported; using ${known[0]}`);
+    return known[0] ?? 'otlp';
+  }
+
+  otlpUrl(signal: string, protocol: OtlpProtocol, path: string): string {
+    const specific = this.string(`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`);
+    const generic = this.string('OTEL_EXPORTER_OTLP_ENDPOINT');
+    const fallback = protocol === 'grpc' ? 'http://localhost:4317' : `http://localhost:4318/${path}`;
+    const chosen = specific ?? generic;
+    if (chosen === undefined) return fallback;
+    const source = specific ? `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT` : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+    let url: URL;
+    try {
+      url = new URL(chosen);
+    } catch {
+      this.warn(`${source}=${chosen} is not a URL (expected e.g. http://localhost:4317); using ${fallback}`);
+      return fallback;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      this.warn(`${source}=${chosen} must start with http:// or https://; using ${fallback}`);
+      return fallback;
+    }
+    // The generic endpoint is a base for HTTP: each signal appends its own path (OTLP spec).
+    if (protocol !== 'grpc' && !specific) return `${chosen.replace(/\/+$/, '')}/${path}`;
+    return chosen;
+  }
+
+  detectors(): Set<string> {
+    const values = this.list('OTEL_NODE_RESOURCE_DETECTORS', 'all').map((v) => v.toLowerCase());
+    if (values.includes('none')) return new Set();
+    if (values.includes('all')) return new Set(DETECTORS);
+    const unknown = values.filter((v) => !DETECTORS.includes(v));
+    if (unknown.length) this.warn(`OTEL_NODE_RESOURCE_DETECTORS: ${unknown.join(', ')} not supported (supported: ${DETECTORS.join(', ')}, all, none); ignored`);
+    return new Set(values.filter((v) => DETECTORS.includes(v)));
+  }
+
+  instrumentations(): Config['instrumentations'] {
+    const parse = (name: string): Set<string> | undefined => {
+      const raw = this.string(name);
+      if (raw === undefined) return undefined;
+      const values = this.list(name, '').map((v) => v.toLowerCase().replace(/^@opentelemetry\/instrumentation-/, ''));
+      const unknown = values.filter((v) => !(INSTRUMENTATIONS as readonly string[]).includes(v));
+      if (unknown.length) this.warn(`${name}: unknown instrumentation ${unknown.join(', ')} (known: ${INSTRUMENTATIONS.join(', ')}); ignored`);
+      return new Set(values);
+    };
+    return { enabled: parse('OTEL_NODE_ENABLED_INSTRUMENTATIONS'), disabled: parse('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? new Set() };
+  }
+}
+
+export function isInstrumentationEnabled(config: Config, name: InstrumentationName): boolean {
+  const { enabled, disabled } = config.instrumentations;
+  return (enabled === undefined || enabled.has(name)) && !disabled.has(name);
+}

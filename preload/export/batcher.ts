@@ -1,0 +1,128 @@
+// A bounded queue in front of an exporter: items wait here until a batch is full or the
+// schedule delay passes, one export runs at a time, and nothing grows without bound while the
+// Collector is down or slow: past maxQueueSize new items are dropped and counted.
+import type { BatchConfig } from '../config';
+import { describe, reportOnce } from '../report';
+import { runSuppressed } from '../trace/context';
+
+export interface Exporter<T> {
+  /** Resolves when the Collector accepted the batch; rejects with the reason otherwise. */
+  export(items: T[]): Promise<void>;
+  /** At process exit, where nothing asynchronous can run: send synchronously, within the deadline. */
+  exportSync(items: T[], timeoutMillis: number): void;
+  shutdown(): Promise<void>;
+}
+
+export interface BatcherStats {
+  exported: number;
+  droppedQueueFull: number;
+  droppedExportFailed: number;
+}
+
+export class Batcher<T> {
+  readonly stats: BatcherStats = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 };
+  private queue: T[] = [];
+  private inFlight: { items: T[]; done: Promise<void> } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private exporter: Exporter<T> | undefined;
+
+  constructor(
+    private readonly signal: string,
+    private readonly config: BatchConfig,
+    private readonly createExporter: () => Exporter<T>,
+  ) {}
+
+  add(item: T): void {
+    if (this.queue.length >= this.config.maxQueueSize) {
+      this.stats.droppedQueueFull++;
+      reportOnce(`${this.signal} queue full (${this.config.maxQueueSize}); new ${this.signal} are dropped and counted until the Collector catches up`, `${this.signal}-full`);
+      return;
+    }
+    this.queue.push(item);
+    if (this.queue.length >= this.config.maxExportBatchSize) this.schedule(0);
+    else this.schedule(this.config.scheduledDelayMillis);
+  }
+
+  /** Sends everything queued; resolves when done or when timeoutMillis have passed. */
+  async flush(timeoutMillis: number): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    while ((this.queue.length > 0 || this.inFlight) && Date.now() < deadline) {
+      const pending = this.inFlight?.done ?? this.sendNext();
+      await Promise.race([pending, sleep(deadline - Date.now())]);
+    }
+  }
+
+  /** What is queued or still in flight, sent synchronously (for the process 'exit' event). */
+  drainSync(timeoutMillis: number): void {
+    const items = [...(this.inFlight?.items ?? []), ...this.queue];
+    this.queue = [];
+    this.inFlight = undefined;
+    if (items.length === 0) return;
+    try {
+      this.getExporter().exportSync(items, timeoutMillis);
+    } catch (err) {
+      this.stats.droppedExportFailed += items.length;
+      reportOnce(`${this.signal} could not be sent at exit (${describe(err)})`);
+    }
+  }
+
+  hasPending(): boolean {
+    return this.queue.length > 0 || this.inFlight !== undefined;
+  }
+
+  /** Loads and builds the exporter ahead of the first export. */
+  prepare(): void {
+    this.getExporter();
+  }
+
+  droppedSummary(): string | undefined {
+    const { droppedQueueFull, droppedExportFailed } = this.stats;
+    if (droppedQueueFull + droppedExportFailed === 0) return undefined;
+    return `${droppedQueueFull + droppedExportFailed} ${this.signal} dropped (${droppedQueueFull} with the queue full, ${droppedExportFailed} in failed exports)`;
+  }
+
+  private schedule(delayMillis: number): void {
+    if (this.timer !== undefined) {
+      if (delayMillis > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sendNext();
+    }, delayMillis);
+    // Waiting spans must never keep the process alive: exit paths flush them (see shutdown.ts).
+    this.timer.unref();
+  }
+
+  private sendNext(): Promise<void> {
+    if (this.inFlight || this.queue.length === 0) return this.inFlight?.done ?? Promise.resolve();
+    const items = this.queue.splice(0, this.config.maxExportBatchSize);
+    const done = this.send(items).finally(() => {
+      this.inFlight = undefined;
+      if (this.queue.length >= this.config.maxExportBatchSize) this.schedule(0);
+      else if (this.queue.length > 0) this.schedule(this.config.scheduledDelayMillis);
+    });
+    this.inFlight = { items, done };
+    return done;
+  }
+
+  private async send(items: T[]): Promise<void> {
+    try {
+      // Exporting must not trace itself (an http/protobuf exporter's own requests, say).
+      const exported = runSuppressed(() => this.getExporter().export(items));
+      await Promise.race([exported, sleep(this.config.exportTimeoutMillis).then(() => Promise.reject(new Error(`no answer within ${this.config.exportTimeoutMillis} ms`)))]);
+      this.stats.exported += items.length;
+    } catch (err) {
+      this.stats.droppedExportFailed += items.length;
+      reportOnce(`${this.signal} export failed (${describe(err)}); ${this.signal} that cannot be sent are dropped and counted`, `${this.signal}-failed`);
+    }
+  }
+
+  private getExporter(): Exporter<T> {
+    return (this.exporter ??= this.createExporter());
+  }
+}
+
+function sleep(millis: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, millis)).unref());
+}

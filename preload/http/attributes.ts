@@ -1,0 +1,31 @@
+// Small helpers shared by the server and client subscribers (stable HTTP semantic conventions).
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/** http.request.method is one of the known methods or _OTHER (the conventions' cardinality guard). */
+export function normalizeMethod(method: string | undefined): string {
+  const upper = method?.toUpperCase() ?? 'GET';
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+/** Splits a Host header ("example.com:8080", "[::1]:80") into address and port. */
+export function parseHost(host: string | undefined, defaultPort: number): { address?: string; port: number } {
+  if (!host) return { port: defaultPort };
+  const close = host.lastIndexOf(']');
+  const colon = host.lastIndexOf(':');
+  if (colon > close) {
+    const port = Number(host.slice(colon + 1));
+    return { address: host.slice(close === -1 ? 0 : 1, close === -1 ? colon : close), port: Number.isInteger(port) ? port : defaultPort };
+  }
+  return { address: close === -1 ? host : host.slice(1, close), port: defaultPort };
+}
+
+/** The type of an error, for error.type: its code when it has one (ECONNREFUSED), else its name. */
+export function errorType(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const { code, name } = error as { code?: unknown; name?: unknown };
+    if (typeof code === 'string' && code) return code;
+    if (typeof name === 'string' && name) return name;
+  }
+  return '_OTHER';
+}

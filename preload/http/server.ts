@@ -1,0 +1,109 @@
+// A SERVER span for every request to a node:http or node:https server, from node:http's own
+// diagnostics channels, so CommonJS and ESM apps alike are seen with a plain --require and
+// nothing of the server, the request or the response is wrapped. The request's context is
+// entered when its request.start message is published, which node:http does synchronously
+// right before it emits 'request': the app's handler and all the async work it starts run in it.
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { ROOT_CONTEXT, SpanKind, trace, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
+import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
+import { guarded } from '../report';
+import { REQUEST_ID_KEY, SUPPRESSED_CONTEXT, enterContext } from '../trace/context';
+import { RecordedSpan, exceptionAttributes } from '../trace/span';
+import type { LeanTracer } from '../trace/tracer';
+import { errorType, normalizeMethod, parseHost } from './attributes';
+import { maskQuery } from './query';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+
+const SPAN = Symbol('nodetel.serverSpan');
+
+interface TracedRequest extends FrameworkRequest {
+  [SPAN]?: Span;
+}
+
+interface ServerMessage {
+  request: TracedRequest;
+  response: ServerResponse;
+  socket: TLSSocket;
+}
+
+const SERVER = { kind: SpanKind.SERVER };
+
+const headerGetter: TextMapGetter<IncomingMessage['headers']> = {
+  keys: (headers) => Object.keys(headers),
+  get: (headers, key) => headers[key],
+};
+
+export interface ServerTracingOptions {
+  tracer: LeanTracer;
+  propagator: TextMapPropagator;
+  ignoredPaths: Set<string>;
+}
+
+export function traceHttpServers({ tracer, propagator, ignoredPaths }: ServerTracingOptions): void {
+  subscribe(
+    'http.server.request.start',
+    guarded('http server tracing', (message) => {
+      const { request, response, socket } = message as ServerMessage;
+      const url = request.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      if (ignoredPaths.has(path)) {
+        enterContext(SUPPRESSED_CONTEXT);
+        return;
+      }
+      const headers = request.headers;
+      const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+      const method = normalizeMethod(request.method);
+      const span = tracer.startSpan(method, SERVER, parent);
+      const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
+      response.setHeader(REQUEST_ID_HEADER, requestId);
+      if (span instanceof RecordedSpan) {
+        const encrypted = socket?.encrypted === true;
+        const host = parseHost(headers.host, encrypted ? 443 : 80);
+        const a = span.attributes;
+        a['http.request.method'] = method;
+        if (method === '_OTHER' && request.method) a['http.request.method_original'] = request.method;
+        a['url.scheme'] = encrypted ? 'https' : 'http';
+        a['url.path'] = path;
+        if (q !== -1) a['url.query'] = maskQuery(url.slice(q + 1));
+        if (host.address) a['server.address'] = host.address;
+        a['server.port'] = host.port;
+        const client = socket?.remoteAddress;
+        if (client) a['client.address'] = client;
+        const userAgent = headers['user-agent'];
+        if (userAgent) a['user_agent.original'] = userAgent;
+        a['network.protocol.version'] = request.httpVersion;
+        a['http.request.header.x-request-id'] = [requestId];
+      }
+      request[SPAN] = span;
+      enterContext(trace.setSpan(parent, span).setValue(REQUEST_ID_KEY, requestId));
+    }),
+  );
+
+  subscribe(
+    'http.server.response.finish',
+    guarded('http server tracing', (message) => {
+      const { request, response } = message as ServerMessage;
+      const span = request[SPAN];
+      if (!(span instanceof RecordedSpan)) return;
+      request[SPAN] = undefined;
+      const status = response.statusCode;
+      const a = span.attributes;
+      a['http.response.status_code'] = status;
+      const route = routeOf(request);
+      if (route) {
+        a['http.route'] = route;
+        span.name = `${a['http.request.method']} ${route}`;
+      }
+      const error = request[REQUEST_ERROR];
+      if (error !== undefined) span.addEvent('exception', exceptionAttributes(error as Error));
+      if (status >= 500) {
+        a['error.type'] = error !== undefined ? errorType(error) : String(status);
+        span.setStatus({ code: 2, message: error instanceof Error ? error.message : undefined });
+      }
+      span.end();
+    }),
+  );
+}

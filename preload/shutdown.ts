@@ -1,0 +1,54 @@
+// Flushing on the way out, without changing how the app exits:
+// - SIGTERM / SIGINT: if the app has its own handler, it stays in charge (we only start a
+//   flush); if it has none, Node would have died of the signal, so after the flush (bounded by
+//   the deadline) the signal is raised again with our listener gone: same death, same status.
+// - beforeExit: the event loop is empty; a flush keeps it alive just long enough.
+// - exit (process.exit(), or the end of a crash): nothing asynchronous runs any more, so what
+//   is still queued is sent synchronously (export/exit-send.ts).
+import { reportOnce } from './report';
+
+export interface Flushable {
+  readonly name: string;
+  flush(timeoutMillis: number): Promise<void>;
+  drainSync(timeoutMillis: number): void;
+  hasPending(): boolean;
+  droppedSummary(): string | undefined;
+}
+
+export function flushOnExit(parts: Flushable[], timeoutMillis: number): void {
+  let flushing: Promise<void> | undefined;
+  const flushAll = (): Promise<void> =>
+    (flushing ??= Promise.all(parts.map((p) => p.flush(timeoutMillis))).then(() => {
+      flushing = undefined;
+    }));
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const onSignal = (): void => {
+      const appHandlesIt = process.listenerCount(signal) > 1;
+      const done = flushAll();
+      if (appHandlesIt) return;
+      void done.finally(() => {
+        reportDrops(parts);
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      });
+    };
+    process.on(signal, onSignal);
+  }
+
+  process.on('beforeExit', () => {
+    if (parts.some((p) => p.hasPending())) void flushAll();
+  });
+
+  process.on('exit', () => {
+    for (const part of parts) part.drainSync(timeoutMillis);
+    reportDrops(parts);
+  });
+}
+
+function reportDrops(parts: Flushable[]): void {
+  for (const part of parts) {
+    const summary = part.droppedSummary();
+    if (summary) reportOnce(`${part.name}: ${summary}`, `${part.name}-dropped-summary`);
+  }
+}

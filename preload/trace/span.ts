@@ -1,0 +1,167 @@
+// A recorded span: the API's Span for whoever holds it (our http subscribers, the app through
+// @opentelemetry/api) and, once ended, a ReadableSpan for the SDK's OTLP serializer. It is a
+// plain object with fixed fields and no per-span closures; the serializer reads it as it is,
+// so nothing is copied or converted between end() and the bytes on the wire.
+import type { Attributes, AttributeValue, Exception, HrTime, Link, Span, SpanAttributes, SpanContext, SpanKind, SpanStatus, TimeInput } from '@opentelemetry/api';
+import type { SpanLimits } from '../config';
+import { core } from '../lazy';
+import { hrDuration, now, toHrTime } from './time';
+
+export interface InstrumentationScope {
+  readonly name: string;
+  readonly version?: string;
+  readonly schemaUrl?: string;
+}
+
+/** Where ended spans go, and the resource they describe (built when first exported). */
+export interface SpanSink {
+  readonly limits: SpanLimits;
+  readonly resource: unknown;
+  onEnd(span: RecordedSpan): void;
+}
+
+interface TimedEvent {
+  name: string;
+  time: HrTime;
+  attributes?: Attributes;
+  droppedAttributesCount: number;
+}
+
+const STATUS_UNSET: SpanStatus = { code: 0 };
+const STATUS_ERROR = 2;
+
+export class RecordedSpan implements Span {
+  name: string;
+  endTime: HrTime = [0, 0];
+  status: SpanStatus = STATUS_UNSET;
+  /** Our own subscribers write well-formed values here directly; setAttribute() checks the app's. */
+  readonly attributes: Attributes = {};
+  readonly links: Link[] = [];
+  readonly events: TimedEvent[] = [];
+  ended = false;
+  droppedAttributesCount = 0;
+  droppedEventsCount = 0;
+  droppedLinksCount = 0;
+  private attributeCount = 0;
+
+  constructor(
+    private readonly sink: SpanSink,
+    readonly instrumentationScope: InstrumentationScope,
+    private readonly context: SpanContext,
+    name: string,
+    readonly kind: SpanKind,
+    readonly parentSpanContext: SpanContext | undefined,
+    readonly startTime: HrTime = now(),
+  ) {
+    this.name = name;
+  }
+
+  get resource(): unknown {
+    return this.sink.resource;
+  }
+
+  get duration(): HrTime {
+    return hrDuration(this.startTime, this.endTime);
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (this.ended || !key || !isAttributeValue(value)) return this;
+    const limits = this.sink.limits;
+    if (!(key in this.attributes)) {
+      if (this.attributeCount >= limits.attributeCountLimit) {
+        this.droppedAttributesCount++;
+        return this;
+      }
+      this.attributeCount++;
+    }
+    this.attributes[key] = truncate(value, limits.attributeValueLengthLimit);
+    return this;
+  }
+
+  setAttributes(attributes: SpanAttributes): this {
+    for (const key of Object.keys(attributes)) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: SpanAttributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this;
+    if (this.events.length >= this.sink.limits.eventCountLimit) {
+      this.droppedEventsCount++;
+      return this;
+    }
+    const isTime = typeof attributesOrTime === 'number' || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date;
+    const attributes = isTime ? undefined : cleanAttributes(attributesOrTime as SpanAttributes | undefined);
+    this.events.push({ name, time: toHrTime(isTime ? (attributesOrTime as TimeInput) : time), attributes, droppedAttributesCount: 0 });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.ended) return this;
+    if (this.links.length >= this.sink.limits.linkCountLimit) this.droppedLinksCount++;
+    else this.links.push({ context: link.context, attributes: cleanAttributes(link.attributes) ?? {} });
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (this.ended) return this;
+    // Per the API: OK is final, and an UNSET never overrides what was set.
+    if (this.status.code === 1 || status.code === 0) return this;
+    this.status = status.code === STATUS_ERROR && status.message !== undefined ? { code: STATUS_ERROR, message: String(status.message) } : { code: status.code };
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = name;
+    return this;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    this.addEvent('exception', exceptionAttributes(exception), time);
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) return;
+    this.endTime = endTime === undefined ? now() : toHrTime(endTime);
+    this.ended = true;
+    this.sink.onEnd(this);
+  }
+}
+
+/** The semantic-convention attributes of an exception event. */
+export function exceptionAttributes(exception: Exception): Attributes {
+  if (typeof exception === 'string') return { 'exception.message': exception };
+  const attributes: Attributes = {};
+  const type = exception.name ?? (exception.code !== undefined ? String(exception.code) : undefined);
+  if (type) attributes['exception.type'] = type;
+  if (exception.message) attributes['exception.message'] = exception.message;
+  if (exception.stack) attributes['exception.stacktrace'] = exception.stack;
+  return attributes;
+}
+
+function truncate(value: AttributeValue, limit: number): AttributeValue {
+  if (limit === Infinity) return value;
+  if (typeof value === 'string') return value.length > limit ? value.slice(0, limit) : value;
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.length > limit ? v.slice(0, limit) : v)) as AttributeValue;
+  return value;
+}
+
+function cleanAttributes(attributes: SpanAttributes | undefined): Attributes | undefined {
+  return attributes && core().sanitizeAttributes(attributes);
+}
+
+function isAttributeValue(value: unknown): value is AttributeValue {
+  return core().isAttributeValue(value);
+}
