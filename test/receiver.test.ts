@@ -202,7 +202,7 @@ describe('OTLP receiver', () => {
       points: [{ count: 3, sum: 333, min: 3, max: 300, bucketCounts: [1, 1, 1], explicitBounds: [10, 100] }],
     });
     const point = durations.points[0]!;
-    expect(point.timeUnixNano).toBeGreaterThan(point.startTimeUnixNano);
+    expect(point.timeUnixNano).toBeGreaterThanOrEqual(point.startTimeUnixNano);
     expect(point.startTimeUnixNano).toBeGreaterThan(0n);
   });
 

@@ -1,6 +1,7 @@
 // A bounded queue in front of an exporter: items wait here until a batch is full or the
-// schedule delay passes, one export runs at a time, and nothing grows without bound while the
-// Collector is down or slow: past maxQueueSize new items are dropped and counted.
+// schedule delay passes; a few exports may be in flight at once, so a fast app does not
+// outrun a single round trip; and nothing grows without bound while the Collector is down or
+// slow: past maxQueueSize new items are dropped and counted.
 import type { BatchConfig } from '../config';
 import { describe, reportOnce } from '../report';
 import { runSuppressed } from '../trace/context';
@@ -13,6 +14,14 @@ export interface Exporter<T> {
   shutdown(): Promise<void>;
 }
 
+/** Exports in flight at once: enough to keep up with a busy app, few enough to bound memory. */
+const MAX_CONCURRENT_EXPORTS = 4;
+
+interface Batch<T> {
+  items: T[];
+  done: Promise<void>;
+}
+
 export interface BatcherStats {
   exported: number;
   droppedQueueFull: number;
@@ -22,7 +31,7 @@ export interface BatcherStats {
 export class Batcher<T> {
   readonly stats: BatcherStats = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 };
   private queue: T[] = [];
-  private inFlight: { items: T[]; done: Promise<void> } | undefined;
+  private readonly inFlight = new Set<Batch<T>>();
   private timer: NodeJS.Timeout | undefined;
   private exporter: Exporter<T> | undefined;
 
@@ -46,17 +55,17 @@ export class Batcher<T> {
   /** Sends everything queued; resolves when done or when timeoutMillis have passed. */
   async flush(timeoutMillis: number): Promise<void> {
     const deadline = Date.now() + timeoutMillis;
-    while ((this.queue.length > 0 || this.inFlight) && Date.now() < deadline) {
-      const pending = this.inFlight?.done ?? this.sendNext();
-      await Promise.race([pending, sleep(deadline - Date.now())]);
+    while (this.hasPending() && Date.now() < deadline) {
+      while (this.queue.length > 0 && this.inFlight.size < MAX_CONCURRENT_EXPORTS) this.sendNext();
+      await Promise.race([Promise.race([...this.inFlight].map((b) => b.done)), sleep(deadline - Date.now())]);
     }
   }
 
   /** What is queued or still in flight, sent synchronously (for the process 'exit' event). */
   drainSync(timeoutMillis: number): void {
-    const items = [...(this.inFlight?.items ?? []), ...this.queue];
+    const items = [...[...this.inFlight].flatMap((b) => b.items), ...this.queue];
     this.queue = [];
-    this.inFlight = undefined;
+    this.inFlight.clear();
     if (items.length === 0) return;
     try {
       this.getExporter().exportSync(items, timeoutMillis);
@@ -67,7 +76,7 @@ export class Batcher<T> {
   }
 
   hasPending(): boolean {
-    return this.queue.length > 0 || this.inFlight !== undefined;
+    return this.queue.length > 0 || this.inFlight.size > 0;
   }
 
   /** Loads and builds the exporter ahead of the first export. */
@@ -88,29 +97,30 @@ export class Batcher<T> {
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.sendNext();
+      this.sendNext();
     }, delayMillis);
     // Waiting spans must never keep the process alive: exit paths flush them (see shutdown.ts).
     this.timer.unref();
   }
 
-  private sendNext(): Promise<void> {
-    if (this.inFlight || this.queue.length === 0) return this.inFlight?.done ?? Promise.resolve();
-    const items = this.queue.splice(0, this.config.maxExportBatchSize);
-    const done = this.send(items).finally(() => {
-      this.inFlight = undefined;
+  /** Starts one export of up to a batch, if the queue has items and a slot is free. */
+  private sendNext(): void {
+    if (this.queue.length === 0 || this.inFlight.size >= MAX_CONCURRENT_EXPORTS) return;
+    const batch: Batch<T> = { items: this.queue.splice(0, this.config.maxExportBatchSize), done: Promise.resolve() };
+    batch.done = this.send(batch.items).finally(() => {
+      this.inFlight.delete(batch);
       if (this.queue.length >= this.config.maxExportBatchSize) this.schedule(0);
       else if (this.queue.length > 0) this.schedule(this.config.scheduledDelayMillis);
     });
-    this.inFlight = { items, done };
-    return done;
+    this.inFlight.add(batch);
+    if (this.queue.length >= this.config.maxExportBatchSize) this.schedule(0);
   }
 
   private async send(items: T[]): Promise<void> {
     try {
       // Exporting must not trace itself (an http/protobuf exporter's own requests, say).
       const exported = runSuppressed(() => this.getExporter().export(items));
-      await Promise.race([exported, sleep(this.config.exportTimeoutMillis).then(() => Promise.reject(new Error(`no answer within ${this.config.exportTimeoutMillis} ms`)))]);
+      await withTimeout(exported, this.config.exportTimeoutMillis);
       this.stats.exported += items.length;
     } catch (err) {
       this.stats.droppedExportFailed += items.length;
@@ -120,6 +130,20 @@ export class Batcher<T> {
 
   private getExporter(): Exporter<T> {
     return (this.exporter ??= this.createExporter());
+  }
+}
+
+/** Rejects if `promise` has not settled within `millis`; the timer is cleared either way, so nothing is held once it settles. */
+async function withTimeout(promise: Promise<void>, millis: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${millis} ms`)), millis);
+    timer.unref();
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

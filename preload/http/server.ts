@@ -11,6 +11,7 @@ import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/rou
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, SUPPRESSED_CONTEXT, enterContext } from '../trace/context';
 import { RecordedSpan, exceptionAttributes } from '../trace/span';
+import { now } from '../trace/time';
 import type { LeanTracer } from '../trace/tracer';
 import { errorType, normalizeMethod, parseHost } from './attributes';
 import { maskQuery } from './query';
@@ -85,6 +86,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths }: ServerTra
   subscribe(
     'http.server.response.finish',
     guarded('http server tracing', (message) => {
+      const end = now(); // before the work below, so the span covers the response and nothing of ours
       const { request, response } = message as ServerMessage;
       const span = request[SPAN];
       if (!(span instanceof RecordedSpan)) return;
@@ -103,7 +105,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths }: ServerTra
         a['error.type'] = error !== undefined ? errorType(error) : String(status);
         span.setStatus({ code: 2, message: error instanceof Error ? error.message : undefined });
       }
-      span.end();
+      span.end(end);
     }),
   );
 }

@@ -11,7 +11,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const PRELOAD = path.join(REPO_ROOT, 'preload');
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures');
 
-/** The pinned Node binaries from devDependencies; the system `node` is older than what we support. */
+/** Pinned Node binaries: 24 from devDependencies, the others from test/runtimes. The system `node` is older than what we support. */
 export const NODE24 = path.join(REPO_ROOT, 'node_modules/.bin/node');
 export const NODE22 = path.join(REPO_ROOT, 'test/runtimes/node_modules/node22/bin/node');
 /** Older than the supported floor: the preload must step aside on it. */

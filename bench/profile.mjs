@@ -1,0 +1,106 @@
+// CPU-profile one configuration under load and summarise where the time goes.
+//   ./run.sh profile <config> [seconds=10]          (RATE=<req/s> caps the load)
+//   node_modules/.bin/node profile.mjs --summarise file.cpuprofile
+// Starts a sink, runs the app with --cpu-prof (written on graceful exit) under the same
+// autocannon load as run.mjs, then prints self time by package (node_modules/<pkg>,
+// node: internals, app, GC) and the top functions, in % of busy time and µs/request.
+// Profiles go to profiles/<config>/. V8's sampler on 2 cores misattributes some native
+// time; the CPU µs/req of run.mjs is the figure to trust, this only says where it goes.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { BENCH_DIR as HERE, CONFIGS, childEnv } from './configs.mjs';
+
+function summarise(file, top = 25, requests = 0) {
+  const prof = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const counts = new Map();
+  for (const s of prof.samples) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const dt = (prof.endTime - prof.startTime) / prof.samples.length / 1000; // ms per sample
+  const group = ({ callFrame: { url, functionName } }) => {
+    if (['(idle)', '(garbage collector)', '(program)'].includes(functionName)) return functionName;
+    const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/g);
+    if (m) return m[m.length - 1].replace('node_modules/', '');
+    if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+    if (url.includes('/preload/') || url.includes('/dist/')) return 'nodetel';
+    return url === '' ? '(native/builtin)' : 'app';
+  };
+  const byGroup = new Map();
+  const byFn = new Map();
+  for (const [id, c] of counts) {
+    const n = byId.get(id);
+    byGroup.set(group(n), (byGroup.get(group(n)) ?? 0) + c);
+    const { functionName, url, lineNumber } = n.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\//, '')}:${lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + c);
+  }
+  const busy = prof.samples.length - (byGroup.get('(idle)') ?? 0);
+  const pct = (c) =>
+    `${((100 * c) / busy).toFixed(1).padStart(5)}%` + (requests ? ` ${((c * dt * 1000) / requests).toFixed(1).padStart(6)} µs/req` : '');
+  let out = `${file}\nbusy (non-idle) ${(busy * dt).toFixed(0)} ms`;
+  if (requests) out += `; ${requests} requests -> ${((busy * dt * 1000) / requests).toFixed(1)} µs busy main-thread time per request`;
+  out += '\n\nself time by group\n';
+  for (const [g, c] of [...byGroup].sort((a, b) => b[1] - a[1])) if (g !== '(idle)') out += `  ${g.padEnd(44)} ${pct(c)}\n`;
+  out += `\ntop ${top} functions by self time\n`;
+  for (const [k, c] of [...byFn].sort((a, b) => b[1] - a[1]).filter(([k]) => !k.startsWith('(idle)')).slice(0, top)) {
+    out += `  ${pct(c)}  ${k}\n`;
+  }
+  return out;
+}
+
+if (process.argv[2] === '--summarise') {
+  for (const f of process.argv.slice(3)) process.stdout.write(summarise(f) + '\n');
+  process.exit(0);
+}
+
+const name = process.argv[2];
+const seconds = Number(process.argv[3] ?? 10);
+const cfg = CONFIGS.find((c) => c.name === name);
+if (!cfg) {
+  console.error(`usage: profile.mjs <config> [seconds]; configs: ${CONFIGS.map((c) => c.name).join(', ')}`);
+  process.exit(2);
+}
+const dir = join(HERE, 'profiles', name);
+mkdirSync(dir, { recursive: true });
+const lineFrom = (child, re) =>
+  new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      const m = re.exec((out += c));
+      if (m) resolve(m);
+    });
+    child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited (${code})`)));
+  });
+
+const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
+  const env = childEnv({ ...cfg.env, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...cfg.args, cfg.app], {
+    cwd: HERE,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [, port] = await lineFrom(child, /listening (\d+)/);
+  let seed = 12345;
+  const nextId = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), 1 + (seed % 100000));
+  const res = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 32,
+    pipelining: 1,
+    duration: seconds,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextId()}` }) }],
+    ...(process.env.RATE ? { overallRate: Number(process.env.RATE) } : {}),
+  });
+  console.error(`${name}: ${res.requests.average.toFixed(0)} req/s under --cpu-prof`);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  process.stdout.write(summarise(join(dir, files[files.length - 1]), 25, res.requests.total));
+} finally {
+  sink.kill('SIGTERM');
+}
+process.exit(0); // autocannon leaves timers behind
