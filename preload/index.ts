@@ -2,10 +2,13 @@
 // propagator with @opentelemetry/api, subscribes the instrumentations, and arranges the flush
 // on exit. Loaded by bootstrap.cjs, which has already checked the Node version.
 import { context, diag, propagation, trace } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
 import { isInstrumentationEnabled, readConfig } from './config';
 import { diagLogger } from './diag';
 import { Batcher } from './export/batcher';
 import { buildResource } from './export/resource';
+import { printSpan } from './export/console-spans';
+import { EncodedSpan, encodeSpan } from './export/otlp-encoding';
 import { createTraceExporter } from './export/trace-exporter';
 import { observeExpressErrors } from './frameworks/express';
 import { observeFastify } from './frameworks/fastify';
@@ -26,10 +29,12 @@ export function start(): void {
   if (!config.enabled) return;
   diag.setLogger(diagLogger, { logLevel: diagLevel(config.logLevel), suppressOverrideMessage: true });
 
-  const spans = new Batcher<RecordedSpan>('spans', config.traces.batch, () => createTraceExporter(config));
-  const exporting = config.traces.exporter !== 'none';
-  let resource: unknown;
-  const provider = new LeanTracerProvider(config, exporting ? (span) => spans.add(span) : () => undefined, () => (resource ??= buildResource(config)));
+  let resource: Resource | undefined;
+  const getResource = (): Resource => (resource ??= buildResource(config));
+  const spans = new Batcher<EncodedSpan>('spans', config.traces.batch, () => createTraceExporter(config, getResource));
+  const exporter = config.traces.exporter;
+  const onEnd = exporter === 'otlp' ? (span: RecordedSpan) => spans.add(encodeSpan(span)) : exporter === 'console' ? printSpan : () => undefined;
+  const provider = new LeanTracerProvider(config, onEnd, getResource);
   const propagator = new ConfiguredPropagator(config.propagators);
 
   context.setGlobalContextManager(new ContextStorage());
@@ -65,8 +70,8 @@ export function start(): void {
     core();
     sdkTrace();
     propagator.fields();
-    if (exporting) spans.prepare();
-    resource ??= buildResource(config);
+    if (exporter === 'otlp') spans.prepare();
+    getResource();
   }, 0).unref();
 }
 

@@ -4,7 +4,6 @@
 import type * as Core from '@opentelemetry/core';
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import type * as Resources from '@opentelemetry/resources';
-import type * as Transformer from '@opentelemetry/otlp-transformer';
 
 function once<T>(load: () => T): () => T {
   let value: T | undefined;
@@ -14,4 +13,3 @@ function once<T>(load: () => T): () => T {
 export const core = once((): typeof Core => require('@opentelemetry/core'));
 export const sdkTrace = once((): typeof SdkTrace => require('@opentelemetry/sdk-trace'));
 export const resources = once((): typeof Resources => require('@opentelemetry/resources'));
-export const transformer = once((): typeof Transformer => require('@opentelemetry/otlp-transformer'));

@@ -33,6 +33,7 @@ export class Batcher<T> {
   private queue: T[] = [];
   private readonly inFlight = new Set<Batch<T>>();
   private timer: NodeJS.Timeout | undefined;
+  private timerIsImmediate = false;
   private exporter: Exporter<T> | undefined;
 
   constructor(
@@ -84,17 +85,22 @@ export class Batcher<T> {
     this.getExporter();
   }
 
+  /** What was lost, for the exit report: including what is still unsent when the process goes. */
   droppedSummary(): string | undefined {
     const { droppedQueueFull, droppedExportFailed } = this.stats;
-    if (droppedQueueFull + droppedExportFailed === 0) return undefined;
-    return `${droppedQueueFull + droppedExportFailed} ${this.signal} dropped (${droppedQueueFull} with the queue full, ${droppedExportFailed} in failed exports)`;
+    const unsent = this.queue.length + [...this.inFlight].reduce((n, b) => n + b.items.length, 0);
+    const total = droppedQueueFull + droppedExportFailed + unsent;
+    if (total === 0) return undefined;
+    return `${total} ${this.signal} dropped (${droppedQueueFull} with the queue full, ${droppedExportFailed} in failed exports, ${unsent} unsent at exit)`;
   }
 
   private schedule(delayMillis: number): void {
     if (this.timer !== undefined) {
-      if (delayMillis > 0) return;
+      // Already due at least as soon: re-arming on every add would push a busy app's send back forever.
+      if (delayMillis > 0 || this.timerIsImmediate) return;
       clearTimeout(this.timer);
     }
+    this.timerIsImmediate = delayMillis === 0;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.sendNext();

@@ -1,62 +1,78 @@
-// The SDK's span exporters (OTLP over gRPC, http/protobuf or http/json, or the console),
-// configured from Config and behind the Batcher's small promise-based interface. Loaded on
-// the first export, so a process that never ends a span never loads gRPC.
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { Config, OtlpConfig } from '../config';
-import { sdkTrace, transformer } from '../lazy';
-import type { RecordedSpan } from '../trace/span';
+// Sends encoded spans (export/otlp-encoding.ts) through the SDK's own OTLP transports: the
+// gRPC export delegate of @opentelemetry/otlp-grpc-exporter-base, or the http/protobuf one of
+// @opentelemetry/otlp-exporter-base, with our serializer plugged in. Retries, timeouts,
+// compression, headers and TLS are theirs. Loaded on first export, so a process that never
+// ends a span never loads gRPC.
+import type { Attributes } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { Config } from '../config';
+import { reportOnce } from '../report';
 import type { Exporter } from './batcher';
 import { sendSync } from './exit-send';
+import { EncodedTraceSerializer, encodeResource, type EncodedSpan } from './otlp-encoding';
 
 const TRACE_SERVICE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
-interface AsyncResource {
-  asyncAttributesPending?: boolean;
-  waitForAsyncAttributes?: () => Promise<void>;
+/** What the transports' self-observability counts per request (as the SDK's own trace helper). */
+const SPAN_COUNTER = { name: 'span' as const, countItems: (spans: EncodedSpan[]) => spans.length };
+
+interface ExportDelegate {
+  export(items: EncodedSpan[], done: (result: { code: number; error?: Error }) => void): void;
+  shutdown(): Promise<void>;
 }
 
-export function createTraceExporter(config: Config): Exporter<RecordedSpan> {
+export function createTraceExporter(config: Config, getResource: () => Resource): Exporter<EncodedSpan> {
   const otlp = config.traces.otlp;
-  const sdkExporter = config.traces.exporter === 'console' ? new (sdkTrace().ConsoleSpanExporter)() : createOtlpExporter(otlp);
+  let resourceBytes: Uint8Array | undefined;
+  const serializer = new EncodedTraceSerializer(() => {
+    const resource = getResource();
+    // At exit there is no waiting for async detectors: send what has settled, and cache only the full set.
+    if (resource.asyncAttributesPending) return encodeResource(settledAttributes(resource));
+    return (resourceBytes ??= encodeResource(resource.attributes));
+  });
+  const delegate = createDelegate(config, serializer);
   return {
     async export(spans) {
-      const resource = spans[0]?.resource as AsyncResource | undefined;
-      if (resource?.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
+      const resource = getResource();
+      if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
       await new Promise<void>((resolve, reject) => {
-        sdkExporter.export(spans as unknown as ReadableSpan[], (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('export failed'))));
+        delegate.export(spans, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('export failed'))));
       });
     },
     exportSync(spans, timeoutMillis) {
-      if (config.traces.exporter === 'console') {
-        sdkExporter.export(spans as unknown as ReadableSpan[], () => undefined); // the console exporter writes synchronously
-        return;
-      }
-      const body = transformer().ProtobufTraceSerializer.serializeRequest(spans as unknown as ReadableSpan[]);
-      if (body) sendSync({ ...otlp, grpcPath: TRACE_SERVICE_PATH }, body, timeoutMillis);
+      sendSync({ ...otlp, grpcPath: TRACE_SERVICE_PATH }, serializer.serializeRequest(spans), timeoutMillis);
     },
-    shutdown: () => sdkExporter.shutdown(),
+    shutdown: () => delegate.shutdown(),
   };
 }
 
-function createOtlpExporter(otlp: OtlpConfig): SpanExporter {
-  const compression = otlp.compression as never;
-  const common = { url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression };
-  switch (otlp.protocol) {
-    case 'grpc': {
-      const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
-      const metadata = new grpc.Metadata();
-      for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
-      const plaintext = otlp.insecure || otlp.url.startsWith('http:');
-      return new OTLPTraceExporter({ ...common, metadata, credentials: plaintext ? grpc.credentials.createInsecure() : undefined });
-    }
-    case 'http/protobuf': {
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-      return new OTLPTraceExporter({ ...common, headers: otlp.headers });
-    }
-    case 'http/json': {
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-      return new OTLPTraceExporter({ ...common, headers: otlp.headers });
-    }
+function settledAttributes(resource: Resource): Attributes {
+  const attributes: Attributes = {};
+  for (const [key, value] of resource.getRawAttributes()) {
+    if (value !== undefined && typeof (value as { then?: unknown }).then !== 'function') attributes[key] = value as Attributes[string];
   }
+  return attributes;
+}
+
+function createDelegate(config: Config, serializer: EncodedTraceSerializer): ExportDelegate {
+  const otlp = config.traces.otlp;
+  const compression = otlp.compression as never;
+  if (otlp.protocol === 'grpc') {
+    const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+    const base = require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
+    const plaintext = otlp.insecure || otlp.url.startsWith('http:');
+    const options = base.convertLegacyOtlpGrpcOptions(
+      { url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, metadata, credentials: plaintext ? grpc.credentials.createInsecure() : undefined },
+      'TRACES',
+    );
+    return base.createOtlpGrpcExportDelegate(options, serializer, 'otlp_grpc_span_exporter', SPAN_COUNTER, undefined, 'TraceExportService', TRACE_SERVICE_PATH) as unknown as ExportDelegate;
+  }
+  if (otlp.protocol === 'http/json') reportOnce('OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported for traces; sending http/protobuf to the same endpoint');
+  const http = require('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');
+  const options = http.convertLegacyHttpOptions({ url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, headers: otlp.headers }, 'TRACES', 'v1/traces', {
+    'Content-Type': 'application/x-protobuf',
+  });
+  return http.createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', SPAN_COUNTER, undefined) as unknown as ExportDelegate;
 }

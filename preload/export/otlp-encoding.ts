@@ -1,0 +1,156 @@
+// OTLP trace protobuf, written by us for our own spans. A span is encoded the moment it ends,
+// so the span object dies young and the queue holds only its bytes; at export the spans'
+// bytes are wrapped in ResourceSpans / ScopeSpans. Field numbers follow
+// opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto, exactly as the SDK's
+// own serializer writes them (test/preload/otlp-encoding.test.ts decodes both and compares).
+import type { Attributes, AttributeValue, Link } from '@opentelemetry/api';
+import type { InstrumentationScope, RecordedSpan } from '../trace/span';
+import { ProtobufWriter } from './protobuf-writer';
+
+/** One ended span as OTLP `Span` message bytes, with the scope it is grouped under. */
+export class EncodedSpan {
+  constructor(
+    readonly scope: InstrumentationScope,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+const writer = new ProtobufWriter();
+
+export function encodeSpan(span: RecordedSpan): EncodedSpan {
+  const w = writer;
+  w.reset();
+  const ctx = span.spanContext();
+  w.hexField(1, ctx.traceId);
+  w.hexField(2, ctx.spanId);
+  const traceState = ctx.traceState?.serialize();
+  if (traceState) w.stringField(3, traceState);
+  const parent = span.parentSpanContext;
+  if (parent?.spanId) w.hexField(4, parent.spanId);
+  w.stringField(5, span.name);
+  w.varintField(6, span.kind + 1); // the API's kinds start at INTERNAL = 0, OTLP's at 1
+  w.timeField(7, span.startTime[0], span.startTime[1]);
+  w.timeField(8, span.endTime[0], span.endTime[1]);
+  writeAttributes(w, 9, span.attributes);
+  if (span.droppedAttributesCount) w.varintField(10, span.droppedAttributesCount);
+  for (const event of span.events) {
+    const mark = w.begin(11);
+    w.timeField(1, event.time[0], event.time[1]);
+    w.stringField(2, event.name);
+    if (event.attributes) writeAttributes(w, 3, event.attributes);
+    w.end(mark);
+  }
+  if (span.droppedEventsCount) w.varintField(12, span.droppedEventsCount);
+  for (const link of span.links) writeLink(w, link);
+  if (span.droppedLinksCount) w.varintField(14, span.droppedLinksCount);
+  const status = w.begin(15);
+  if (span.status.message) w.stringField(2, span.status.message);
+  if (span.status.code) w.varintField(3, span.status.code);
+  w.end(status);
+  // SpanFlags: the W3C trace flags, plus "has is_remote" and "is_remote" for the parent.
+  w.fixed32Field(16, (ctx.traceFlags & 0xff) | 0x100 | (parent?.isRemote ? 0x200 : 0));
+  return new EncodedSpan(span.instrumentationScope, w.copy());
+}
+
+function writeLink(w: ProtobufWriter, link: Link): void {
+  const mark = w.begin(13);
+  w.hexField(1, link.context.traceId);
+  w.hexField(2, link.context.spanId);
+  const traceState = link.context.traceState?.serialize();
+  if (traceState) w.stringField(3, traceState);
+  if (link.attributes) writeAttributes(w, 4, link.attributes);
+  w.fixed32Field(6, (link.context.traceFlags & 0xff) | 0x100 | (link.context.isRemote ? 0x200 : 0));
+  w.end(mark);
+}
+
+/** repeated KeyValue at `field`. */
+export function writeAttributes(w: ProtobufWriter, field: number, attributes: Attributes): void {
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value === undefined) continue;
+    const mark = w.begin(field);
+    w.stringField(1, key);
+    const any = w.begin(2);
+    writeAnyValue(w, value);
+    w.end(any);
+    w.end(mark);
+  }
+}
+
+/** The body of an AnyValue. */
+function writeAnyValue(w: ProtobufWriter, value: AttributeValue | null): void {
+  switch (typeof value) {
+    case 'string':
+      w.stringField(1, value);
+      return;
+    case 'boolean':
+      w.varintField(2, value ? 1 : 0);
+      return;
+    case 'number':
+      if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) {
+        w.tag(3, 0);
+        w.int64(value);
+      } else {
+        w.doubleField(4, value);
+      }
+      return;
+    default:
+      if (Array.isArray(value)) {
+        const array = w.begin(5);
+        for (const item of value) {
+          const element = w.begin(1);
+          if (item !== null && item !== undefined) writeAnyValue(w, item);
+          w.end(element);
+        }
+        w.end(array);
+      }
+  }
+}
+
+/** The OTLP `Resource` message body for these attributes, encoded once per process. */
+export function encodeResource(attributes: Attributes): Uint8Array {
+  const w = new ProtobufWriter(1024);
+  writeAttributes(w, 1, attributes);
+  return w.copy();
+}
+
+/**
+ * Serializes a batch of encoded spans as an ExportTraceServiceRequest: one ResourceSpans,
+ * one ScopeSpans per instrumentation scope. The SDK's OTLP transport calls it (as its
+ * ISerializer) with the batch, then sends, retries and times out as it does for stock spans.
+ */
+export class EncodedTraceSerializer {
+  private readonly writer = new ProtobufWriter(64 * 1024);
+
+  constructor(private readonly resource: () => Uint8Array) {}
+
+  serializeRequest(spans: EncodedSpan[]): Uint8Array {
+    const byScope = new Map<InstrumentationScope, Uint8Array[]>();
+    for (const span of spans) {
+      let list = byScope.get(span.scope);
+      if (!list) byScope.set(span.scope, (list = []));
+      list.push(span.bytes);
+    }
+    const w = this.writer;
+    w.reset();
+    const resourceSpans = w.begin(1);
+    w.bytesField(1, this.resource());
+    for (const [scope, list] of byScope) {
+      const scopeSpans = w.begin(2);
+      const scopeMark = w.begin(1);
+      w.stringField(1, scope.name);
+      if (scope.version) w.stringField(2, scope.version);
+      w.end(scopeMark);
+      for (const bytes of list) w.bytesField(2, bytes);
+      if (scope.schemaUrl) w.stringField(3, scope.schemaUrl);
+      w.end(scopeSpans);
+    }
+    w.end(resourceSpans);
+    return w.copy();
+  }
+
+  /** The Collector's answer (partial success) is not needed: rejected spans are not retried. */
+  deserializeResponse(): Record<string, never> {
+    return {};
+  }
+}

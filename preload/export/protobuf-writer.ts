@@ -1,0 +1,183 @@
+// A minimal protobuf writer over one growing buffer, for the OTLP messages we encode ourselves
+// (export/otlp-encoding.ts). Nested messages reserve one length byte and move their contents
+// only in the rare case the length needs more, so encoding allocates nothing per field.
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LENGTH = 2;
+const WIRE_FIXED32 = 5;
+
+export class ProtobufWriter {
+  buffer: Buffer;
+  pos = 0;
+
+  constructor(initialSize = 16 * 1024) {
+    this.buffer = Buffer.allocUnsafe(initialSize);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** A copy of what was written: the writer's buffer is reused. */
+  copy(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buffer.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  varint(value: number): void {
+    this.ensure(10);
+    const b = this.buffer;
+    while (value > 127) {
+      b[this.pos++] = (value & 127) | 128;
+      value = value > 0xffffffff ? Math.floor(value / 128) : value >>> 7;
+    }
+    b[this.pos++] = value;
+  }
+
+  /** int64 as protobuf varint: negatives take ten bytes, two's complement. */
+  int64(value: number): void {
+    if (value >= 0) return this.varint(value);
+    let v = BigInt.asUintN(64, BigInt(value));
+    this.ensure(10);
+    while (v > 127n) {
+      this.buffer[this.pos++] = Number(v & 127n) | 128;
+      v >>= 7n;
+    }
+    this.buffer[this.pos++] = Number(v);
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint((field << 3) | wireType);
+  }
+
+  varintField(field: number, value: number): void {
+    this.tag(field, WIRE_VARINT);
+    this.varint(value);
+  }
+
+  fixed32Field(field: number, value: number): void {
+    this.tag(field, WIRE_FIXED32);
+    this.ensure(4);
+    this.buffer.writeUInt32LE(value >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  doubleField(field: number, value: number): void {
+    this.tag(field, WIRE_FIXED64);
+    this.ensure(8);
+    this.buffer.writeDoubleLE(value, this.pos);
+    this.pos += 8;
+  }
+
+  /** fixed64 nanoseconds since the epoch from [seconds, nanoseconds], exact without BigInt. */
+  timeField(field: number, seconds: number, nanos: number): void {
+    this.tag(field, WIRE_FIXED64);
+    // seconds * 1e9 + nanos exceeds 2^53, so split it: with s = sHi * 2^16 + sLo,
+    // total = (sHi * 1e9) * 2^16 + (sLo * 1e9 + nanos), every product below 2^53.
+    const a = Math.floor(seconds / 65536) * 1e9;
+    const b = (seconds % 65536) * 1e9 + nanos;
+    const aHi = Math.floor(a / 65536);
+    const c = (a % 65536) * 65536 + b;
+    this.ensure(8);
+    this.buffer.writeUInt32LE(c % 4294967296, this.pos);
+    this.buffer.writeUInt32LE((aHi + Math.floor(c / 4294967296)) >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  stringField(field: number, value: string): void {
+    this.tag(field, WIRE_LENGTH);
+    this.string(value);
+  }
+
+  string(value: string): void {
+    const length = value.length;
+    // Most of what we write is ASCII: copy it in JS rather than cross into C++ per string.
+    let ascii = length < 128;
+    if (ascii) {
+      for (let i = 0; i < length; i++) {
+        if (value.charCodeAt(i) > 127) {
+          ascii = false;
+          break;
+        }
+      }
+    }
+    if (ascii) {
+      this.ensure(length + 1);
+      const b = this.buffer;
+      b[this.pos++] = length;
+      for (let i = 0; i < length; i++) b[this.pos++] = value.charCodeAt(i);
+      return;
+    }
+    const bytes = Buffer.byteLength(value);
+    this.varint(bytes);
+    this.ensure(bytes);
+    this.pos += this.buffer.write(value, this.pos, bytes, 'utf8');
+  }
+
+  bytesField(field: number, value: Uint8Array): void {
+    this.tag(field, WIRE_LENGTH);
+    this.varint(value.length);
+    this.ensure(value.length);
+    this.buffer.set(value, this.pos);
+    this.pos += value.length;
+  }
+
+  /** An id given as lowercase hex, written as its bytes. */
+  hexField(field: number, hex: string): void {
+    const length = hex.length >>> 1;
+    this.tag(field, WIRE_LENGTH);
+    this.ensure(length + 1);
+    const b = this.buffer;
+    b[this.pos++] = length;
+    for (let i = 0; i < hex.length; i += 2) b[this.pos++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
+  }
+
+  /** Starts a length-delimited field; returns the mark to pass to end(). */
+  begin(field: number): number {
+    this.tag(field, WIRE_LENGTH);
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  /** Ends the field begun at `mark`, writing its length (moving the contents if it needs >1 byte). */
+  end(mark: number): void {
+    const length = this.pos - mark - 1;
+    if (length < 128) {
+      this.buffer[mark] = length;
+      return;
+    }
+    const extra = varintSize(length) - 1;
+    this.ensure(extra);
+    this.buffer.copyWithin(mark + 1 + extra, mark + 1, this.pos);
+    this.pos += extra;
+    let at = mark;
+    let v = length;
+    while (v > 127) {
+      this.buffer[at++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    this.buffer[at] = v;
+  }
+
+  private ensure(bytes: number): void {
+    if (this.pos + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.pos + bytes));
+    this.buffer.copy(grown, 0, 0, this.pos);
+    this.buffer = grown;
+  }
+}
+
+function nibble(code: number): number {
+  return code <= 57 ? code - 48 : (code | 32) - 87; // '0'-'9', then 'a'-'f' in either case
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value > 127) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
