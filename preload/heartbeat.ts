@@ -12,7 +12,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 
 export interface HeartbeatOptions {
@@ -76,6 +76,9 @@ class Heartbeat {
   private pending: NodeJS.Timeout | undefined;
   private seq = 0;
   private on = true;
+  /** When the interval timer last fired, and the longest it has been late since the last heartbeat. */
+  private lastTick = performance.now();
+  private lateMs = 0;
   private readonly subscribers = {
     asyncEnd: (message: unknown): void => this.guard(() => this.watch((message as { server?: Listenable }).server)),
     start: noop,
@@ -92,7 +95,7 @@ class Heartbeat {
   start(): void {
     this.histogram = monitorEventLoopDelay({ resolution: 20 });
     this.histogram.enable();
-    this.timer = setInterval(() => this.guard(() => this.send()), this.intervalMillis).unref();
+    this.timer = setInterval(() => this.guard(() => this.tick()), this.intervalMillis).unref();
     // net publishes listen() on this tracing channel (Node >= 20.5): servers are found without
     // patching anything, and asyncEnd comes once the server is actually listening.
     tracingChannel('net.server.listen').subscribe(this.subscribers);
@@ -119,6 +122,17 @@ class Heartbeat {
     }, 0).unref();
   }
 
+  /**
+   * The interval timer: how late it fires is the event-loop delay as the app's own timers feel it.
+   * The histogram's sample of a long block may land just after this heartbeat is sent, so both count.
+   */
+  private tick(): void {
+    const now = performance.now();
+    this.lateMs = Math.max(this.lateMs, now - this.lastTick - this.intervalMillis);
+    this.lastTick = now;
+    this.send();
+  }
+
   private send(): void {
     if ((globalThis as Record<symbol, unknown>)[AGENT]) {
       this.stop();
@@ -137,6 +151,8 @@ class Heartbeat {
       delayMs: h.count > 0 ? { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) } : { p50: 0, p99: 0, max: 0, mean: 0 },
       uptimeSeconds: Math.round(process.uptime() * 1000) / 1000,
     };
+    message.delayMs.max = Math.max(message.delayMs.max, Math.round(this.lateMs * 100) / 100);
+    this.lateMs = 0;
     h.reset();
     const socket = this.ensureSocket();
     socket.send(JSON.stringify(message), this.target.port, this.target.host, () => {

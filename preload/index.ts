@@ -8,7 +8,7 @@ import { diagLogger } from './diag';
 import { Batcher } from './export/batcher';
 import { buildResource } from './export/resource';
 import { printSpan } from './export/console-spans';
-import { EncodedSpan, encodeSpan } from './export/otlp-encoding';
+import { encodeSpan } from './export/otlp-encoding';
 import { createTraceExporter } from './export/trace-exporter';
 import { observeExpressErrors } from './frameworks/express';
 import { observeFastify } from './frameworks/fastify';
@@ -20,7 +20,7 @@ import { core, sdkTrace } from './lazy';
 import { flushOnExit } from './shutdown';
 import { ContextStorage } from './trace/context';
 import { ConfiguredPropagator } from './trace/propagation';
-import type { RecordedSpan } from './trace/span';
+import type { InstrumentationScope, RecordedSpan } from './trace/span';
 import { LeanTracerProvider } from './trace/tracer';
 import { VERSION } from './version';
 
@@ -31,9 +31,9 @@ export function start(): void {
 
   let resource: Resource | undefined;
   const getResource = (): Resource => (resource ??= buildResource(config));
-  const spans = new Batcher<EncodedSpan>('spans', config.traces.batch, () => createTraceExporter(config, getResource));
+  const spans = new Batcher<InstrumentationScope, RecordedSpan>('spans', config.traces.batch, encodeSpan, () => createTraceExporter(config, getResource));
   const exporter = config.traces.exporter;
-  const onEnd = exporter === 'otlp' ? (span: RecordedSpan) => spans.add(encodeSpan(span)) : exporter === 'console' ? printSpan : () => undefined;
+  const onEnd = exporter === 'otlp' ? (span: RecordedSpan) => spans.add(span.instrumentationScope, span) : exporter === 'console' ? printSpan : () => undefined;
   const provider = new LeanTracerProvider(config, onEnd, getResource);
   const propagator = new ConfiguredPropagator(config.propagators);
 

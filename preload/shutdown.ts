@@ -17,10 +17,17 @@ export interface Flushable {
 
 export function flushOnExit(parts: Flushable[], timeoutMillis: number): void {
   let flushing: Promise<void> | undefined;
+  // Flushes, then lets one more turn of the event loop run and flushes again while that turn
+  // ended anything new: a response whose 'finish' was due alongside the signal still makes it.
   const flushAll = (): Promise<void> =>
-    (flushing ??= Promise.all(parts.map((p) => p.flush(timeoutMillis))).then(() => {
+    (flushing ??= (async () => {
+      const deadline = Date.now() + timeoutMillis;
+      do {
+        await Promise.all(parts.map((p) => p.flush(Math.max(0, deadline - Date.now()))));
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (parts.some((p) => p.hasPending()) && Date.now() < deadline);
       flushing = undefined;
-    }));
+    })());
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const onSignal = (): void => {

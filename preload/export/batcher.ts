@@ -1,25 +1,35 @@
-// A bounded queue in front of an exporter: items wait here until a batch is full or the
-// schedule delay passes; a few exports may be in flight at once, so a fast app does not
-// outrun a single round trip; and nothing grows without bound while the Collector is down or
-// slow: past maxQueueSize new items are dropped and counted.
+// A bounded queue of encoded telemetry in front of an exporter. A record (a span) is encoded
+// into its scope's buffer the moment it is added, so nothing of it stays on the JS heap: the
+// waiting data lives in a few large buffers outside V8's young generation, which otherwise
+// grows to keep every queued object alive through scavenges (tens of MB of RSS under load).
+// Full batches are cut at once, a few exports run in flight, and past maxQueueSize new
+// records are dropped and counted, so memory stays bounded when the Collector is down or slow.
 import type { BatchConfig } from '../config';
 import { describe, reportOnce } from '../report';
 import { runSuppressed } from '../trace/context';
-
-export interface Exporter<T> {
-  /** Resolves when the Collector accepted the batch; rejects with the reason otherwise. */
-  export(items: T[]): Promise<void>;
-  /** At process exit, where nothing asynchronous can run: send synchronously, within the deadline. */
-  exportSync(items: T[], timeoutMillis: number): void;
-  shutdown(): Promise<void>;
-}
+import { ProtobufWriter } from './protobuf-writer';
 
 /** Exports in flight at once: enough to keep up with a busy app, few enough to bound memory. */
 const MAX_CONCURRENT_EXPORTS = 4;
 
-interface Batch<T> {
-  items: T[];
-  done: Promise<void>;
+/** The encoded records of one scope in a batch. */
+export interface ScopeRecords<S> {
+  scope: S;
+  bytes: Uint8Array;
+}
+
+/** What an export sends: records grouped by scope, framed into a request by the exporter. */
+export interface Batch<S> {
+  groups: ScopeRecords<S>[];
+  count: number;
+}
+
+export interface Exporter<S> {
+  /** Resolves when the Collector accepted the batch; rejects with the reason otherwise. */
+  export(batch: Batch<S>): Promise<void>;
+  /** At process exit, where nothing asynchronous can run: send synchronously, within the deadline. */
+  exportSync(batch: Batch<S>, timeoutMillis: number): void;
+  shutdown(): Promise<void>;
 }
 
 export interface BatcherStats {
@@ -28,56 +38,49 @@ export interface BatcherStats {
   droppedExportFailed: number;
 }
 
-export class Batcher<T> {
+interface Accumulator {
+  writer: ProtobufWriter;
+  count: number;
+}
+
+export class Batcher<S, R> {
   readonly stats: BatcherStats = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 };
-  private queue: T[] = [];
-  private readonly inFlight = new Set<Batch<T>>();
+  private readonly accumulators = new Map<S, Accumulator>();
+  private waiting = 0;
+  private readonly ready: Batch<S>[] = [];
+  private readyCount = 0;
+  private readonly inFlight = new Set<{ batch: Batch<S>; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
   private timerIsImmediate = false;
-  private exporter: Exporter<T> | undefined;
+  private exporter: Exporter<S> | undefined;
 
   constructor(
     private readonly signal: string,
     private readonly config: BatchConfig,
-    private readonly createExporter: () => Exporter<T>,
+    private readonly encode: (writer: ProtobufWriter, record: R) => void,
+    private readonly createExporter: () => Exporter<S>,
   ) {}
 
-  add(item: T): void {
-    if (this.queue.length >= this.config.maxQueueSize) {
+  add(scope: S, record: R): void {
+    if (this.waiting + this.readyCount >= this.config.maxQueueSize) {
       this.stats.droppedQueueFull++;
       reportOnce(`${this.signal} queue full (${this.config.maxQueueSize}); new ${this.signal} are dropped and counted until the Collector catches up`, `${this.signal}-full`);
       return;
     }
-    this.queue.push(item);
-    if (this.queue.length >= this.config.maxExportBatchSize) this.schedule(0);
-    else this.schedule(this.config.scheduledDelayMillis);
-  }
-
-  /** Sends everything queued; resolves when done or when timeoutMillis have passed. */
-  async flush(timeoutMillis: number): Promise<void> {
-    const deadline = Date.now() + timeoutMillis;
-    while (this.hasPending() && Date.now() < deadline) {
-      while (this.queue.length > 0 && this.inFlight.size < MAX_CONCURRENT_EXPORTS) this.sendNext();
-      await Promise.race([Promise.race([...this.inFlight].map((b) => b.done)), sleep(deadline - Date.now())]);
-    }
-  }
-
-  /** What is queued or still in flight, sent synchronously (for the process 'exit' event). */
-  drainSync(timeoutMillis: number): void {
-    const items = [...[...this.inFlight].flatMap((b) => b.items), ...this.queue];
-    this.queue = [];
-    this.inFlight.clear();
-    if (items.length === 0) return;
-    try {
-      this.getExporter().exportSync(items, timeoutMillis);
-    } catch (err) {
-      this.stats.droppedExportFailed += items.length;
-      reportOnce(`${this.signal} could not be sent at exit (${describe(err)})`);
+    let accumulator = this.accumulators.get(scope);
+    if (!accumulator) this.accumulators.set(scope, (accumulator = { writer: new ProtobufWriter(64 * 1024), count: 0 }));
+    this.encode(accumulator.writer, record);
+    accumulator.count++;
+    if (++this.waiting >= this.config.maxExportBatchSize) {
+      this.cut();
+      this.schedule(0);
+    } else {
+      this.schedule(this.config.scheduledDelayMillis);
     }
   }
 
   hasPending(): boolean {
-    return this.queue.length > 0 || this.inFlight.size > 0;
+    return this.waiting > 0 || this.ready.length > 0 || this.inFlight.size > 0;
   }
 
   /** Loads and builds the exporter ahead of the first export. */
@@ -85,13 +88,59 @@ export class Batcher<T> {
     this.getExporter();
   }
 
+  /** Sends everything queued; resolves when done or when timeoutMillis have passed. */
+  async flush(timeoutMillis: number): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    this.cut();
+    while (this.hasPending() && Date.now() < deadline) {
+      this.cut();
+      this.sendReady();
+      if (this.inFlight.size === 0) break;
+      await Promise.race([Promise.race([...this.inFlight].map((f) => f.done)), sleep(deadline - Date.now())]);
+    }
+  }
+
+  /** What is queued or still in flight, sent synchronously (for the process 'exit' event). */
+  drainSync(timeoutMillis: number): void {
+    this.cut();
+    const batches = [...[...this.inFlight].map((f) => f.batch), ...this.ready];
+    this.inFlight.clear();
+    this.ready.length = 0;
+    this.readyCount = 0;
+    for (const batch of batches) {
+      try {
+        this.getExporter().exportSync(batch, timeoutMillis);
+        this.stats.exported += batch.count;
+      } catch (err) {
+        this.stats.droppedExportFailed += batch.count;
+        reportOnce(`${this.signal} could not be sent at exit (${describe(err)})`);
+      }
+    }
+  }
+
   /** What was lost, for the exit report: including what is still unsent when the process goes. */
   droppedSummary(): string | undefined {
     const { droppedQueueFull, droppedExportFailed } = this.stats;
-    const unsent = this.queue.length + [...this.inFlight].reduce((n, b) => n + b.items.length, 0);
+    let unsent = this.waiting + this.readyCount;
+    for (const f of this.inFlight) unsent += f.batch.count;
     const total = droppedQueueFull + droppedExportFailed + unsent;
     if (total === 0) return undefined;
     return `${total} ${this.signal} dropped (${droppedQueueFull} with the queue full, ${droppedExportFailed} in failed exports, ${unsent} unsent at exit)`;
+  }
+
+  /** Moves everything waiting into a ready batch (a copy per scope; the accumulators are reused). */
+  private cut(): void {
+    if (this.waiting === 0) return;
+    const groups: ScopeRecords<S>[] = [];
+    for (const [scope, accumulator] of this.accumulators) {
+      if (accumulator.count === 0) continue;
+      groups.push({ scope, bytes: accumulator.writer.copy() });
+      accumulator.writer.reset();
+      accumulator.count = 0;
+    }
+    this.ready.push({ groups, count: this.waiting });
+    this.readyCount += this.waiting;
+    this.waiting = 0;
   }
 
   private schedule(delayMillis: number): void {
@@ -103,38 +152,41 @@ export class Batcher<T> {
     this.timerIsImmediate = delayMillis === 0;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.sendNext();
+      this.cut();
+      this.sendReady();
     }, delayMillis);
-    // Waiting spans must never keep the process alive: exit paths flush them (see shutdown.ts).
+    // Waiting records must never keep the process alive: exit paths flush them (see shutdown.ts).
     this.timer.unref();
   }
 
-  /** Starts one export of up to a batch, if the queue has items and a slot is free. */
-  private sendNext(): void {
-    if (this.queue.length === 0 || this.inFlight.size >= MAX_CONCURRENT_EXPORTS) return;
-    const batch: Batch<T> = { items: this.queue.splice(0, this.config.maxExportBatchSize), done: Promise.resolve() };
-    batch.done = this.send(batch.items).finally(() => {
-      this.inFlight.delete(batch);
-      if (this.queue.length >= this.config.maxExportBatchSize) this.schedule(0);
-      else if (this.queue.length > 0) this.schedule(this.config.scheduledDelayMillis);
-    });
-    this.inFlight.add(batch);
-    if (this.queue.length >= this.config.maxExportBatchSize) this.schedule(0);
+  private sendReady(): void {
+    while (this.ready.length > 0 && this.inFlight.size < MAX_CONCURRENT_EXPORTS) {
+      const batch = this.ready.shift()!;
+      this.readyCount -= batch.count;
+      const flight = { batch, done: Promise.resolve() };
+      flight.done = this.send(batch).finally(() => {
+        this.inFlight.delete(flight);
+        if (this.ready.length > 0) this.schedule(0);
+      });
+      this.inFlight.add(flight);
+    }
   }
 
-  private async send(items: T[]): Promise<void> {
+  private async send(batch: Batch<S>): Promise<void> {
     try {
       // Exporting must not trace itself (an http/protobuf exporter's own requests, say).
-      const exported = runSuppressed(() => this.getExporter().export(items));
-      await withTimeout(exported, this.config.exportTimeoutMillis);
-      this.stats.exported += items.length;
+      await withTimeout(
+        runSuppressed(() => this.getExporter().export(batch)),
+        this.config.exportTimeoutMillis,
+      );
+      this.stats.exported += batch.count;
     } catch (err) {
-      this.stats.droppedExportFailed += items.length;
+      this.stats.droppedExportFailed += batch.count;
       reportOnce(`${this.signal} export failed (${describe(err)}); ${this.signal} that cannot be sent are dropped and counted`, `${this.signal}-failed`);
     }
   }
 
-  private getExporter(): Exporter<T> {
+  private getExporter(): Exporter<S> {
     return (this.exporter ??= this.createExporter());
   }
 }

@@ -1,25 +1,16 @@
 // OTLP trace protobuf, written by us for our own spans. A span is encoded the moment it ends,
-// so the span object dies young and the queue holds only its bytes; at export the spans'
-// bytes are wrapped in ResourceSpans / ScopeSpans. Field numbers follow
+// into its scope's buffer in the queue (export/batcher.ts), so the span object dies young; at
+// export a batch's bytes are wrapped in ResourceSpans / ScopeSpans. Field numbers follow
 // opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto, exactly as the SDK's
 // own serializer writes them (test/preload/otlp-encoding.test.ts decodes both and compares).
 import type { Attributes, AttributeValue, Link } from '@opentelemetry/api';
 import type { InstrumentationScope, RecordedSpan } from '../trace/span';
+import type { Batch } from './batcher';
 import { ProtobufWriter } from './protobuf-writer';
 
-/** One ended span as OTLP `Span` message bytes, with the scope it is grouped under. */
-export class EncodedSpan {
-  constructor(
-    readonly scope: InstrumentationScope,
-    readonly bytes: Uint8Array,
-  ) {}
-}
-
-const writer = new ProtobufWriter();
-
-export function encodeSpan(span: RecordedSpan): EncodedSpan {
-  const w = writer;
-  w.reset();
+/** Writes an ended span as a ScopeSpans.spans entry (field 2: tag, length, `Span` message). */
+export function encodeSpan(w: ProtobufWriter, span: RecordedSpan): void {
+  const spanMark = w.begin(2);
   const ctx = span.spanContext();
   w.hexField(1, ctx.traceId);
   w.hexField(2, ctx.spanId);
@@ -49,7 +40,7 @@ export function encodeSpan(span: RecordedSpan): EncodedSpan {
   w.end(status);
   // SpanFlags: the W3C trace flags, plus "has is_remote" and "is_remote" for the parent.
   w.fixed32Field(16, (ctx.traceFlags & 0xff) | 0x100 | (parent?.isRemote ? 0x200 : 0));
-  return new EncodedSpan(span.instrumentationScope, w.copy());
+  w.end(spanMark);
 }
 
 function writeLink(w: ProtobufWriter, link: Link): void {
@@ -115,33 +106,27 @@ export function encodeResource(attributes: Attributes): Uint8Array {
 }
 
 /**
- * Serializes a batch of encoded spans as an ExportTraceServiceRequest: one ResourceSpans,
- * one ScopeSpans per instrumentation scope. The SDK's OTLP transport calls it (as its
- * ISerializer) with the batch, then sends, retries and times out as it does for stock spans.
+ * Frames a batch (spans already encoded per scope) as an ExportTraceServiceRequest: one
+ * ResourceSpans, one ScopeSpans per instrumentation scope. The SDK's OTLP transport calls it
+ * as its ISerializer, then sends, retries and times out as it does for stock spans.
  */
 export class EncodedTraceSerializer {
   private readonly writer = new ProtobufWriter(64 * 1024);
 
   constructor(private readonly resource: () => Uint8Array) {}
 
-  serializeRequest(spans: EncodedSpan[]): Uint8Array {
-    const byScope = new Map<InstrumentationScope, Uint8Array[]>();
-    for (const span of spans) {
-      let list = byScope.get(span.scope);
-      if (!list) byScope.set(span.scope, (list = []));
-      list.push(span.bytes);
-    }
+  serializeRequest(batch: Batch<InstrumentationScope>): Uint8Array {
     const w = this.writer;
     w.reset();
     const resourceSpans = w.begin(1);
     w.bytesField(1, this.resource());
-    for (const [scope, list] of byScope) {
+    for (const { scope, bytes } of batch.groups) {
       const scopeSpans = w.begin(2);
       const scopeMark = w.begin(1);
       w.stringField(1, scope.name);
       if (scope.version) w.stringField(2, scope.version);
       w.end(scopeMark);
-      for (const bytes of list) w.bytesField(2, bytes);
+      w.raw(bytes);
       if (scope.schemaUrl) w.stringField(3, scope.schemaUrl);
       w.end(scopeSpans);
     }

@@ -124,6 +124,13 @@ export class ProtobufWriter {
     this.pos += value.length;
   }
 
+  /** Bytes that are already protobuf (fields encoded elsewhere), appended as they are. */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** An id given as lowercase hex, written as its bytes. */
   hexField(field: number, hex: string): void {
     const length = hex.length >>> 1;

@@ -7,21 +7,24 @@ import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { Config } from '../config';
 import { reportOnce } from '../report';
-import type { Exporter } from './batcher';
+import type { Batch, Exporter } from './batcher';
 import { sendSync } from './exit-send';
-import { EncodedTraceSerializer, encodeResource, type EncodedSpan } from './otlp-encoding';
+import type { InstrumentationScope } from '../trace/span';
+import { EncodedTraceSerializer, encodeResource } from './otlp-encoding';
 
 const TRACE_SERVICE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** What the transports' self-observability counts per request (as the SDK's own trace helper). */
-const SPAN_COUNTER = { name: 'span' as const, countItems: (spans: EncodedSpan[]) => spans.length };
+const SPAN_COUNTER = { name: 'span' as const, countItems: (batch: SpanBatch) => batch.count };
+
+type SpanBatch = Batch<InstrumentationScope>;
 
 interface ExportDelegate {
-  export(items: EncodedSpan[], done: (result: { code: number; error?: Error }) => void): void;
+  export(batch: SpanBatch, done: (result: { code: number; error?: Error }) => void): void;
   shutdown(): Promise<void>;
 }
 
-export function createTraceExporter(config: Config, getResource: () => Resource): Exporter<EncodedSpan> {
+export function createTraceExporter(config: Config, getResource: () => Resource): Exporter<InstrumentationScope> {
   const otlp = config.traces.otlp;
   let resourceBytes: Uint8Array | undefined;
   const serializer = new EncodedTraceSerializer(() => {
@@ -32,15 +35,15 @@ export function createTraceExporter(config: Config, getResource: () => Resource)
   });
   const delegate = createDelegate(config, serializer);
   return {
-    async export(spans) {
+    async export(batch) {
       const resource = getResource();
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
       await new Promise<void>((resolve, reject) => {
-        delegate.export(spans, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('export failed'))));
+        delegate.export(batch, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('export failed'))));
       });
     },
-    exportSync(spans, timeoutMillis) {
-      sendSync({ ...otlp, grpcPath: TRACE_SERVICE_PATH }, serializer.serializeRequest(spans), timeoutMillis);
+    exportSync(batch, timeoutMillis) {
+      sendSync({ ...otlp, grpcPath: TRACE_SERVICE_PATH }, serializer.serializeRequest(batch), timeoutMillis);
     },
     shutdown: () => delegate.shutdown(),
   };

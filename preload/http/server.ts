@@ -6,10 +6,11 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, SpanKind, trace, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
 import { guarded } from '../report';
-import { REQUEST_ID_KEY, SUPPRESSED_CONTEXT, enterContext } from '../trace/context';
+import { SUPPRESSED_CONTEXT, enterContext } from '../trace/context';
+import { RequestContext } from '../trace/request-context';
 import { RecordedSpan, exceptionAttributes } from '../trace/span';
 import { now } from '../trace/time';
 import type { LeanTracer } from '../trace/tracer';
@@ -79,7 +80,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths }: ServerTra
         a['http.request.header.x-request-id'] = [requestId];
       }
       request[SPAN] = span;
-      enterContext(trace.setSpan(parent, span).setValue(REQUEST_ID_KEY, requestId));
+      enterContext(new RequestContext(parent, span, requestId));
     }),
   );
 

@@ -28,6 +28,9 @@ interface TimedEvent {
 }
 
 const STATUS_UNSET: SpanStatus = { code: 0 };
+const EMPTY_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
+const EMPTY_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const EMPTY_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
 const STATUS_ERROR = 2;
 
 export class RecordedSpan implements Span {
@@ -35,9 +38,9 @@ export class RecordedSpan implements Span {
   endTime: HrTime = [0, 0];
   status: SpanStatus = STATUS_UNSET;
   /** Our own subscribers write well-formed values here directly; setAttribute() checks the app's. */
-  readonly attributes: Attributes = {};
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
+  attributes: Attributes = {};
+  links: Link[] = [];
+  events: TimedEvent[] = [];
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -137,6 +140,12 @@ export class RecordedSpan implements Span {
     this.endTime = endTime === undefined ? now() : toHrTime(endTime);
     this.ended = true;
     this.sink.onEnd(this);
+    // The sink has encoded (or printed) the span. What still holds it (the request's context,
+    // kept alive by async work for a while) should not hold its data: that alone doubled the
+    // young generation under load.
+    this.attributes = EMPTY_ATTRIBUTES;
+    this.events = EMPTY_EVENTS;
+    this.links = EMPTY_LINKS;
   }
 }
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 const require = createRequire(import.meta.url);
 const { RecordedSpan } = require('../../dist/preload/trace/span.js');
 const { EncodedTraceSerializer, encodeResource, encodeSpan } = require('../../dist/preload/export/otlp-encoding.js');
+const { ProtobufWriter } = require('../../dist/preload/export/protobuf-writer.js');
 const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { TraceState } = require('@opentelemetry/core');
@@ -15,6 +16,15 @@ const Request = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRe
 const resource = resourceFromAttributes({ 'service.name': 'checkout', 'process.pid': 4242, 'process.command_args': ['node', 'app.js'], 'host.arch': 'amd64' });
 const sink = { limits: { attributeCountLimit: 128, attributeValueLengthLimit: Infinity, eventCountLimit: 128, linkCountLimit: 128 }, resource, onEnd: () => undefined };
 const scope = { name: 'nodetel', version: '1.2.3' };
+
+/** The spans as the queue holds them: encoded one after the other into their scope's buffer. */
+function encoded(...spans: unknown[]): Uint8Array {
+  const w = new ProtobufWriter(64);
+  for (const s of spans) encodeSpan(w, s);
+  return w.copy();
+}
+
+const serializer = new EncodedTraceSerializer(() => encodeResource(resource.attributes));
 
 function span(kind: number, remoteParent: boolean) {
   const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: remoteParent };
@@ -47,7 +57,7 @@ describe('the span encoder', () => {
     ['an internal span', 0, false],
   ])('encodes %s exactly as the SDK serializer does', (_, kind, remote) => {
     const s = span(kind as number, remote as boolean);
-    const ours = new EncodedTraceSerializer(() => encodeResource(resource.attributes)).serializeRequest([encodeSpan(s)]);
+    const ours = serializer.serializeRequest({ groups: [{ scope, bytes: encoded(s) }], count: 1 });
     const sdks = ProtobufTraceSerializer.serializeRequest([{ ...s, resource, spanContext: () => s.spanContext(), duration: s.duration }]);
     const decode = (bytes: Uint8Array) => Request.toObject(Request.decode(bytes), { longs: String, bytes: String, defaults: true });
     expect(decode(ours)).toEqual(decode(sdks));
@@ -56,9 +66,11 @@ describe('the span encoder', () => {
 
   it('groups a batch by instrumentation scope under one resource', () => {
     const other = { name: 'app', version: undefined };
-    const a = encodeSpan(span(1, true));
-    const b = { ...encodeSpan(span(0, false)), scope: other };
-    const request = Request.decode(new EncodedTraceSerializer(() => encodeResource(resource.attributes)).serializeRequest([a, b, a]));
+    const groups = [
+      { scope, bytes: encoded(span(1, true), span(2, false)) },
+      { scope: other, bytes: encoded(span(0, false)) },
+    ];
+    const request = Request.decode(serializer.serializeRequest({ groups, count: 3 }));
     expect(request.resourceSpans).toHaveLength(1);
     expect(request.resourceSpans[0].scopeSpans.map((s: { scope: { name: string }; spans: unknown[] }) => [s.scope.name, s.spans.length])).toEqual([
       ['nodetel', 2],
