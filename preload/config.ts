@@ -67,7 +67,7 @@ export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
 
 export const DEFAULT_IGNORED_PATHS = '/healthz,/readyz,/livez,/health,/metrics';
 
-const DETECTORS = ['env', 'host', 'os', 'process', 'serviceinstance'];
+const DETECTORS = ['env', 'host', 'os', 'process', 'serviceinstance', 'container'];
 
 type Env = Record<string, string | undefined>;
 type Warn = (message: string) => void;

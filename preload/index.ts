@@ -6,7 +6,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { isInstrumentationEnabled, readConfig } from './config';
 import { diagLogger } from './diag';
 import { Batcher } from './export/batcher';
-import { buildResource } from './export/resource';
+import { buildResource, settledResource } from './export/resource';
 import { printSpan } from './export/console-spans';
 import { encodeSpan } from './export/otlp-encoding';
 import { createTraceExporter } from './export/trace-exporter';
@@ -34,7 +34,7 @@ export function start(): void {
   const spans = new Batcher<InstrumentationScope, RecordedSpan>('spans', config.traces.batch, encodeSpan, () => createTraceExporter(config, getResource));
   const exporter = config.traces.exporter;
   const onEnd = exporter === 'otlp' ? (span: RecordedSpan) => spans.add(span.instrumentationScope, span) : exporter === 'console' ? printSpan : () => undefined;
-  const provider = new LeanTracerProvider(config, onEnd, getResource);
+  const provider = new LeanTracerProvider(config, onEnd, () => settledResource(getResource()));
   const propagator = new ConfiguredPropagator(config.propagators);
 
   context.setGlobalContextManager(new ContextStorage());

@@ -4,6 +4,7 @@
 // each layer taking precedence over the one before.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { Config } from '../config';
 import { resources } from '../lazy';
@@ -11,10 +12,17 @@ import { VERSION } from '../version';
 
 export function buildResource(config: Config): Resource {
   const { defaultResource, detectResources, hostDetector, osDetector, processDetector, serviceInstanceIdDetector, resourceFromAttributes } = resources();
-  const available = { host: hostDetector, os: osDetector, process: processDetector, serviceinstance: serviceInstanceIdDetector };
+  const available = {
+    host: () => hostDetector,
+    os: () => osDetector,
+    process: () => processDetector,
+    serviceinstance: () => serviceInstanceIdDetector,
+    // container.id from the cgroup files; its package is only loaded when asked for.
+    container: () => (require('@opentelemetry/resource-detector-container') as typeof import('@opentelemetry/resource-detector-container')).containerDetector,
+  };
   const detectors = Object.entries(available)
     .filter(([name]) => config.resourceDetectors.has(name))
-    .map(([, detector]) => detector);
+    .map(([, detector]) => detector());
 
   const app = findAppPackage();
   const layers: Record<string, string>[] = [
@@ -45,4 +53,19 @@ function findAppPackage(): { name: string; version?: string } | undefined {
     }
     if (dirname(dir) === dir) return undefined;
   }
+}
+
+/** The attributes known so far: async detectors (host.id is read from disk) may still be pending. */
+export function settledAttributes(resource: Resource): Attributes {
+  if (!resource.asyncAttributesPending) return resource.attributes;
+  const attributes: Attributes = {};
+  for (const [key, value] of resource.getRawAttributes()) {
+    if (value !== undefined && typeof (value as { then?: unknown }).then !== 'function') attributes[key] = value as Attributes[string];
+  }
+  return attributes;
+}
+
+/** The resource as it can be read right now, for printing a span the moment it ends. */
+export function settledResource(resource: Resource): Resource {
+  return resource.asyncAttributesPending ? resources().resourceFromAttributes(settledAttributes(resource)) : resource;
 }

@@ -3,7 +3,6 @@
 // @opentelemetry/otlp-exporter-base, with our serializer plugged in. Retries, timeouts,
 // compression, headers and TLS are theirs. Loaded on first export, so a process that never
 // ends a span never loads gRPC.
-import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { Config } from '../config';
 import { reportOnce } from '../report';
@@ -11,6 +10,7 @@ import type { Batch, Exporter } from './batcher';
 import { sendSync } from './exit-send';
 import type { InstrumentationScope } from '../trace/span';
 import { EncodedTraceSerializer, encodeResource } from './otlp-encoding';
+import { settledAttributes } from './resource';
 
 const TRACE_SERVICE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -47,14 +47,6 @@ export function createTraceExporter(config: Config, getResource: () => Resource)
     },
     shutdown: () => delegate.shutdown(),
   };
-}
-
-function settledAttributes(resource: Resource): Attributes {
-  const attributes: Attributes = {};
-  for (const [key, value] of resource.getRawAttributes()) {
-    if (value !== undefined && typeof (value as { then?: unknown }).then !== 'function') attributes[key] = value as Attributes[string];
-  }
-  return attributes;
 }
 
 function createDelegate(config: Config, serializer: EncodedTraceSerializer): ExportDelegate {
