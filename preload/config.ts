@@ -1,6 +1,7 @@
 // The one place that reads the environment. Everything else receives a typed Config.
 // A bad value never stops the app: it is reported once (the warning names the variable,
 // the value and the fix) and replaced by the documented default.
+import { reportOnce } from './report';
 
 export type ExporterKind = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
@@ -11,6 +12,8 @@ export type SamplerName =
   | 'parentbased_always_on'
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
+
+export type Temporality = 'cumulative' | 'delta' | 'lowmemory';
 
 export interface OtlpConfig {
   protocol: OtlpProtocol;
@@ -53,6 +56,17 @@ export interface Config {
     sampler: SamplerName;
     samplerRatio: number;
   };
+  metrics: {
+    exporter: ExporterKind;
+    otlp: OtlpConfig;
+    intervalMillis: number;
+    timeoutMillis: number;
+    temporality: Temporality;
+    /** Series per metric; beyond it new attribute sets fold into one overflow series. */
+    cardinalityLimit: number;
+    /** Count health-check requests in the HTTP metrics too (off: they would swamp the RED figures). */
+    includeIgnoredPaths: boolean;
+  };
   propagators: string[];
   logLevel: string;
   instrumentations: { enabled: Set<string> | undefined; disabled: Set<string> };
@@ -74,8 +88,6 @@ type Warn = (message: string) => void;
 
 export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Config {
   const read = new Reader(env, warn);
-  const protocols: OtlpProtocol[] = ['grpc', 'http/protobuf', 'http/json'];
-  const protocol = read.oneOf<OtlpProtocol>('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', read.oneOf<OtlpProtocol>('OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', protocols), protocols);
   const samplerArg = read.number('OTEL_TRACES_SAMPLER_ARG', 1, { min: 0, max: 1 });
   return {
     enabled: !read.bool('OTEL_SDK_DISABLED', false),
@@ -85,14 +97,7 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
     kubernetes: readKubernetes(env),
     traces: {
       exporter: read.exporter('OTEL_TRACES_EXPORTER'),
-      otlp: {
-        protocol,
-        url: read.otlpUrl('TRACES', protocol, 'v1/traces'),
-        headers: { ...read.keyValues('OTEL_EXPORTER_OTLP_HEADERS'), ...read.keyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
-        timeoutMillis: read.number('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', read.number('OTEL_EXPORTER_OTLP_TIMEOUT', 10000, { min: 1 }), { min: 1 }),
-        compression: read.oneOf('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', read.oneOf('OTEL_EXPORTER_OTLP_COMPRESSION', 'none', ['gzip', 'none']), ['gzip', 'none']),
-        insecure: read.bool('OTEL_EXPORTER_OTLP_TRACES_INSECURE', read.bool('OTEL_EXPORTER_OTLP_INSECURE', false)),
-      },
+      otlp: read.otlp('TRACES', 'v1/traces'),
       batch: {
         scheduledDelayMillis: read.number('OTEL_BSP_SCHEDULE_DELAY', 5000, { min: 0 }),
         exportTimeoutMillis: read.number('OTEL_BSP_EXPORT_TIMEOUT', 30000, { min: 1 }),
@@ -109,6 +114,15 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
         'always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
       ]),
       samplerRatio: samplerArg,
+    },
+    metrics: {
+      exporter: read.exporter('OTEL_METRICS_EXPORTER'),
+      otlp: read.otlp('METRICS', 'v1/metrics'),
+      intervalMillis: read.number('OTEL_METRIC_EXPORT_INTERVAL', 60000, { min: 1 }),
+      timeoutMillis: read.number('OTEL_METRIC_EXPORT_TIMEOUT', 30000, { min: 1 }),
+      temporality: read.oneOf<Temporality>('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'cumulative', ['cumulative', 'delta', 'lowmemory']),
+      cardinalityLimit: read.number('NODETEL_METRICS_CARDINALITY_LIMIT', 2000, { min: 1 }),
+      includeIgnoredPaths: read.bool('NODETEL_METRICS_INCLUDE_IGNORED_PATHS', false),
     },
     propagators: read.list('OTEL_PROPAGATORS', 'tracecontext,baggage'),
     logLevel: read.oneOf('OTEL_LOG_LEVEL', 'info', ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all']),
@@ -137,7 +151,7 @@ function readKubernetes(env: Env): Record<string, string> {
 }
 
 function defaultWarn(message: string): void {
-  process.stderr.write(`nodetel: ${message}\n`);
+  reportOnce(message);
 }
 
 class Reader {
@@ -211,6 +225,21 @@ class Reader {
     if (known.length !== values.length) this.warn(`${name}=${values.join(',')}: only otlp, console and none are supported; using ${known[0] ?? 'otlp'}`);
     if (known.length > 1) this.warn(`${name}: one exporter at a time is supported; using ${known[0]}`);
     return known[0] ?? 'otlp';
+  }
+
+  /** The OTLP exporter settings of one signal: OTEL_EXPORTER_OTLP_<SIGNAL>_* over OTEL_EXPORTER_OTLP_*. */
+  otlp(signal: string, path: string): OtlpConfig {
+    const protocols: OtlpProtocol[] = ['grpc', 'http/protobuf', 'http/json'];
+    const protocol = this.oneOf<OtlpProtocol>(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`, this.oneOf<OtlpProtocol>('OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', protocols), protocols);
+    const compressions: ('gzip' | 'none')[] = ['gzip', 'none'];
+    return {
+      protocol,
+      url: this.otlpUrl(signal, protocol, path),
+      headers: { ...this.keyValues('OTEL_EXPORTER_OTLP_HEADERS'), ...this.keyValues(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`) },
+      timeoutMillis: this.number(`OTEL_EXPORTER_OTLP_${signal}_TIMEOUT`, this.number('OTEL_EXPORTER_OTLP_TIMEOUT', 10000, { min: 1 }), { min: 1 }),
+      compression: this.oneOf(`OTEL_EXPORTER_OTLP_${signal}_COMPRESSION`, this.oneOf('OTEL_EXPORTER_OTLP_COMPRESSION', 'none', compressions), compressions),
+      insecure: this.bool(`OTEL_EXPORTER_OTLP_${signal}_INSECURE`, this.bool('OTEL_EXPORTER_OTLP_INSECURE', false)),
+    };
   }
 
   otlpUrl(signal: string, protocol: OtlpProtocol, path: string): string {

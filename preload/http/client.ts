@@ -1,22 +1,24 @@
-// CLIENT spans for http.request / http.get / https, from node:http's diagnostics channels.
-// `http.client.request.created` fires in the ClientRequest constructor, before any header is
-// sent, so that is where traceparent and x-request-id are added; `request.start` would be too
-// late. The span ends when the response body ends (or the request fails).
+// CLIENT spans and the client duration metric for http.request / http.get / https, from
+// node:http's diagnostics channels. `http.client.request.created` fires in the ClientRequest
+// constructor, before any header is sent, so that is where traceparent and x-request-id are
+// added; `request.start` would be too late. The call ends when the response body ends (or the
+// request fails).
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { SpanKind, trace, type Span, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { SpanKind, trace, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import type { HttpMetrics } from '../metrics/http-metrics';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext, isSuppressed } from '../trace/context';
-import { RecordedSpan } from '../trace/span';
 import type { LeanTracer } from '../trace/tracer';
-import { errorType, normalizeMethod, parseHost } from './attributes';
+import { normalizeMethod, parseHost } from './attributes';
+import { OutgoingCall } from './outgoing-call';
 import { maskUrlTarget } from './query';
 import { REQUEST_ID_HEADER } from './request-id';
 
-const SPAN = Symbol('nodetel.clientSpan');
+const CALL = Symbol('nodetel.clientCall');
 
 interface TracedClientRequest extends ClientRequest {
-  [SPAN]?: Span;
+  [CALL]?: OutgoingCall;
 }
 
 const CLIENT = { kind: SpanKind.CLIENT };
@@ -25,7 +27,7 @@ const headerSetter: TextMapSetter<ClientRequest> = {
   set: (request, key, value) => request.setHeader(key, value),
 };
 
-export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagator): void {
+export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagator, metrics: HttpMetrics | undefined): void {
   subscribe(
     'http.client.request.created',
     guarded('http client tracing', (message) => {
@@ -33,21 +35,15 @@ export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagat
       const ctx = activeContext();
       if (isSuppressed(ctx) || request.headersSent) return;
       const method = normalizeMethod(request.method);
+      const hostHeader = request.getHeader('host');
+      const authority = typeof hostHeader === 'string' ? hostHeader : request.host;
+      const host = parseHost(authority, request.protocol === 'https:' ? 443 : 80);
       const span = tracer.startSpan(method, CLIENT, ctx);
-      if (span instanceof RecordedSpan) {
-        const https = request.protocol === 'https:';
-        const hostHeader = request.getHeader('host');
-        const host = parseHost(typeof hostHeader === 'string' ? hostHeader : request.host, https ? 443 : 80);
-        const a = span.attributes;
-        a['http.request.method'] = method;
-        a['server.address'] = host.address ?? request.host;
-        a['server.port'] = host.port;
-        a['url.full'] = `${request.protocol}//${typeof hostHeader === 'string' ? hostHeader : request.host}${maskUrlTarget(request.path)}`;
-      }
+      const call = new OutgoingCall(span, metrics, method, host.address ?? request.host, host.port, `${request.protocol}//${authority}${maskUrlTarget(request.path)}`);
       propagator.inject(trace.setSpan(ctx, span), request, headerSetter);
       const requestId = ctx.getValue(REQUEST_ID_KEY);
       if (typeof requestId === 'string' && !request.hasHeader(REQUEST_ID_HEADER)) request.setHeader(REQUEST_ID_HEADER, requestId);
-      request[SPAN] = span;
+      request[CALL] = call;
     }),
   );
 
@@ -55,18 +51,13 @@ export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagat
     'http.client.response.finish',
     guarded('http client tracing', (message) => {
       const { request, response } = message as { request: TracedClientRequest; response: IncomingMessage };
-      const span = request[SPAN];
-      if (!(span instanceof RecordedSpan)) return;
-      const status = response.statusCode ?? 0;
-      span.attributes['http.response.status_code'] = status;
-      if (status >= 400) {
-        span.attributes['error.type'] = String(status);
-        span.setStatus({ code: 2 });
-      }
+      const call = request[CALL];
+      if (!call) return;
+      call.responded(response.statusCode ?? 0);
       // The body may still be streaming: the call is over when it ends, or when it is torn down.
       const end = () => {
-        request[SPAN] = undefined;
-        span.end();
+        request[CALL] = undefined;
+        call.end();
       };
       response.once('end', end);
       response.once('close', end);
@@ -77,13 +68,10 @@ export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagat
     'http.client.request.error',
     guarded('http client tracing', (message) => {
       const { request, error } = message as { request: TracedClientRequest; error: Error };
-      const span = request[SPAN];
-      if (!(span instanceof RecordedSpan)) return;
-      request[SPAN] = undefined;
-      span.recordException(error);
-      span.attributes['error.type'] = errorType(error);
-      span.setStatus({ code: 2, message: error.message });
-      span.end();
+      const call = request[CALL];
+      if (!call) return;
+      request[CALL] = undefined;
+      call.failed(error);
     }),
   );
 }

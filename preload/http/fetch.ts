@@ -1,17 +1,19 @@
-// CLIENT spans for global fetch and the undici package, from undici's diagnostics channels
-// (Node's bundled undici and the npm package publish the same ones). Headers are added through
-// the request's own addHeader() before it is dispatched; the span ends when the body is done.
+// CLIENT spans and the client duration metric for global fetch and the undici package, from
+// undici's diagnostics channels (Node's bundled undici and the npm package publish the same
+// ones). Headers are added through the request's own addHeader() before it is dispatched; the
+// call ends when the body is done.
 import { subscribe } from 'node:diagnostics_channel';
-import { SpanKind, trace, type Span, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { SpanKind, trace, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import type { HttpMetrics } from '../metrics/http-metrics';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext, isSuppressed } from '../trace/context';
-import { RecordedSpan } from '../trace/span';
 import type { LeanTracer } from '../trace/tracer';
-import { errorType, normalizeMethod } from './attributes';
+import { normalizeMethod } from './attributes';
+import { OutgoingCall } from './outgoing-call';
 import { maskUrlTarget } from './query';
 import { REQUEST_ID_HEADER } from './request-id';
 
-const SPAN = Symbol('nodetel.fetchSpan');
+const CALL = Symbol('nodetel.fetchCall');
 
 interface UndiciRequest {
   origin: string | URL;
@@ -19,7 +21,7 @@ interface UndiciRequest {
   path: string;
   headers: string | string[];
   addHeader(name: string, value: string): unknown;
-  [SPAN]?: Span;
+  [CALL]?: OutgoingCall;
 }
 
 const CLIENT = { kind: SpanKind.CLIENT };
@@ -28,7 +30,7 @@ const headerSetter: TextMapSetter<UndiciRequest> = {
   set: (request, key, value) => request.addHeader(key, value),
 };
 
-export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator): void {
+export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator, metrics: HttpMetrics | undefined): void {
   subscribe(
     'undici:request:create',
     guarded('fetch tracing', (message) => {
@@ -36,19 +38,13 @@ export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator): v
       const ctx = activeContext();
       if (isSuppressed(ctx)) return;
       const method = normalizeMethod(request.method);
+      const origin = new URL(String(request.origin));
+      const port = origin.port ? Number(origin.port) : origin.protocol === 'https:' ? 443 : 80;
       const span = tracer.startSpan(method, CLIENT, ctx);
-      if (span instanceof RecordedSpan) {
-        const origin = new URL(String(request.origin));
-        const a = span.attributes;
-        a['http.request.method'] = method;
-        a['server.address'] = origin.hostname.replace(/^\[|\]$/g, '');
-        a['server.port'] = origin.port ? Number(origin.port) : origin.protocol === 'https:' ? 443 : 80;
-        a['url.full'] = `${origin.origin}${maskUrlTarget(request.path)}`;
-      }
+      request[CALL] = new OutgoingCall(span, metrics, method, origin.hostname.replace(/^\[|\]$/g, ''), port, `${origin.origin}${maskUrlTarget(request.path)}`);
       propagator.inject(trace.setSpan(ctx, span), request, headerSetter);
       const requestId = ctx.getValue(REQUEST_ID_KEY);
       if (typeof requestId === 'string' && !hasHeader(request.headers, REQUEST_ID_HEADER)) request.addHeader(REQUEST_ID_HEADER, requestId);
-      request[SPAN] = span;
     }),
   );
 
@@ -56,13 +52,7 @@ export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator): v
     'undici:request:headers',
     guarded('fetch tracing', (message) => {
       const { request, response } = message as { request: UndiciRequest; response: { statusCode: number } };
-      const span = request[SPAN];
-      if (!(span instanceof RecordedSpan)) return;
-      span.attributes['http.response.status_code'] = response.statusCode;
-      if (response.statusCode >= 400) {
-        span.attributes['error.type'] = String(response.statusCode);
-        span.setStatus({ code: 2 });
-      }
+      request[CALL]?.responded(response.statusCode);
     }),
   );
 
@@ -70,9 +60,9 @@ export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator): v
     'undici:request:trailers',
     guarded('fetch tracing', (message) => {
       const { request } = message as { request: UndiciRequest };
-      const span = request[SPAN];
-      request[SPAN] = undefined;
-      span?.end();
+      const call = request[CALL];
+      request[CALL] = undefined;
+      call?.end();
     }),
   );
 
@@ -80,13 +70,9 @@ export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator): v
     'undici:request:error',
     guarded('fetch tracing', (message) => {
       const { request, error } = message as { request: UndiciRequest; error: Error };
-      const span = request[SPAN];
-      if (!(span instanceof RecordedSpan)) return;
-      request[SPAN] = undefined;
-      span.recordException(error);
-      span.attributes['error.type'] = errorType(error);
-      span.setStatus({ code: 2, message: error.message });
-      span.end();
+      const call = request[CALL];
+      request[CALL] = undefined;
+      call?.failed(error);
     }),
   );
 }
