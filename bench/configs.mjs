@@ -51,6 +51,9 @@ export const OTEL_ENV = {
   OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process,serviceinstance,container',
 };
 const OTEL_HTTP_ENV = { ...OTEL_ENV, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' };
+// The same preload with traces and metrics (RED + runtime, exported every 5 s), whatever SIGNALS
+// says: set beside the traces-only row, it shows what metrics add.
+const NODETEL_METRICS_ENV = { ...OTEL_ENV, OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '5000' };
 
 const NODETEL = ['--require', PRELOAD];
 const OTEL_REGISTER = ['--require', '@opentelemetry/auto-instrumentations-node/register'];
@@ -64,10 +67,12 @@ export const CONFIGS = [
   // -- ESM app (app.mjs) ----------------------------------------------------------
   { name: 'bare', app: 'app.mjs', base: 'bare', args: [], env: {}, traced: false },
   { name: 'nodetel', app: 'app.mjs', base: 'bare', args: NODETEL, env: OTEL_ENV, traced: true },
+  { name: 'nodetel+metrics', app: 'app.mjs', base: 'bare', args: NODETEL, env: NODETEL_METRICS_ENV, traced: true },
   { name: 'otel-http', app: 'app.mjs', base: 'bare', args: OTEL_REGISTER, env: OTEL_HTTP_ENV, traced: false, untraced: 'ESM: not traced, see note', note: ESM_NOTE },
   // -- CommonJS twin (app.cjs) ----------------------------------------------------
   { name: 'bare-cjs', app: 'app.cjs', base: 'bare-cjs', args: [], env: {}, traced: false },
   { name: 'nodetel-cjs', app: 'app.cjs', base: 'bare-cjs', args: NODETEL, env: OTEL_ENV, traced: true },
+  { name: 'nodetel+metrics-cjs', app: 'app.cjs', base: 'bare-cjs', args: NODETEL, env: NODETEL_METRICS_ENV, traced: true },
   { name: 'otel-http-cjs', app: 'app.cjs', base: 'bare-cjs', args: OTEL_REGISTER, env: OTEL_HTTP_ENV, traced: true },
 ];
 
