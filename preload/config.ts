@@ -67,6 +67,15 @@ export interface Config {
     /** Count health-check requests in the HTTP metrics too (off: they would swamp the RED figures). */
     includeIgnoredPaths: boolean;
   };
+  logs: {
+    exporter: ExporterKind;
+    otlp: OtlpConfig;
+    batch: BatchConfig;
+    /** Capture console.log/info/warn/error/debug as records (what the app prints is unchanged). */
+    console: boolean;
+    /** One record per request (health checks never). */
+    accessLog: boolean;
+  };
   propagators: string[];
   logLevel: string;
   instrumentations: { enabled: Set<string> | undefined; disabled: Set<string> };
@@ -125,6 +134,19 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
       temporality: read.oneOf<Temporality>('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'cumulative', ['cumulative', 'delta', 'lowmemory']),
       cardinalityLimit: read.number('NODETEL_METRICS_CARDINALITY_LIMIT', 2000, { min: 1 }),
       includeIgnoredPaths: read.bool('NODETEL_METRICS_INCLUDE_IGNORED_PATHS', false),
+    },
+    logs: {
+      exporter: read.exporter('OTEL_LOGS_EXPORTER'),
+      otlp: read.otlp('LOGS', 'v1/logs'),
+      batch: {
+        scheduledDelayMillis: read.number('OTEL_BLRP_SCHEDULE_DELAY', 1000, { min: 0 }),
+        exportTimeoutMillis: read.number('OTEL_BLRP_EXPORT_TIMEOUT', 30000, { min: 1 }),
+        // As for spans: records wait encoded, so more room than the spec's 2048 costs little.
+        maxQueueSize: read.number('OTEL_BLRP_MAX_QUEUE_SIZE', 8192, { min: 1 }),
+        maxExportBatchSize: read.number('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, { min: 1 }),
+      },
+      console: read.bool('NODETEL_LOGS_CONSOLE', true),
+      accessLog: read.bool('NODETEL_ACCESS_LOG', true),
     },
     propagators: read.list('OTEL_PROPAGATORS', 'tracecontext,baggage'),
     logLevel: read.oneOf('OTEL_LOG_LEVEL', 'info', ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all']),

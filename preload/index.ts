@@ -1,15 +1,15 @@
 // Wiring: reads the configuration, registers our context manager, tracer provider, meter
 // provider and propagator with @opentelemetry/api, subscribes the instrumentations, and
 // arranges the flush on exit. Loaded by bootstrap.cjs, which has already checked the Node version.
-import { context, diag, metrics, propagation, trace, type Meter } from '@opentelemetry/api';
+import { context, diag, logs, metrics, propagation, trace, type Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { isInstrumentationEnabled, readConfig, type Config } from './config';
+import { isInstrumentationEnabled, readConfig } from './config';
 import { diagLogger } from './diag';
 import { Batcher } from './export/batcher';
 import { printSpan } from './export/console-spans';
-import { encodeSpan } from './export/otlp-encoding';
+import { encodeLogRecord, encodeSpan } from './export/otlp-encoding';
 import { buildResource, settledResource } from './export/resource';
-import { createTraceExporter } from './export/trace-exporter';
+import { SIGNALS, createOtlpExporter } from './export/otlp-exporter';
 import { observeExpressErrors } from './frameworks/express';
 import { observeFastify } from './frameworks/fastify';
 import { observeKoa } from './frameworks/koa';
@@ -17,6 +17,10 @@ import { traceHttpClients } from './http/client';
 import { traceFetch } from './http/fetch';
 import { traceHttpServers } from './http/server';
 import { core, sdkTrace } from './lazy';
+import { logRequests } from './logs/access-log';
+import { captureConsole } from './logs/console';
+import { recordCrashes } from './logs/crashes';
+import { LogPipeline, type LogQueue } from './logs/pipeline';
 import { HttpMetrics } from './metrics/http-metrics';
 import { measureHttpServers } from './metrics/http-server';
 import { DeferredMeterProvider, startMetrics, type MetricsPipeline } from './metrics/sdk';
@@ -38,7 +42,7 @@ export function start(): void {
   const getResource = (): Resource => (resource ??= buildResource(config));
 
   // Traces: spans are encoded into the export queue the moment they end.
-  const spans: SpanQueue = new Batcher('spans', config.traces.batch, encodeSpan, () => createTraceExporter(config, getResource));
+  const spans: SpanQueue = new Batcher('spans', config.traces.batch, encodeSpan, () => createOtlpExporter(SIGNALS.traces, config.traces.otlp, getResource));
   const tracesTo = config.traces.exporter;
   const onEnd = tracesTo === 'otlp' ? (span: RecordedSpan) => spans.add(span.instrumentationScope, span) : tracesTo === 'console' ? printSpan : () => undefined;
   const provider = new LeanTracerProvider(config, onEnd, () => settledResource(getResource()));
@@ -55,31 +59,50 @@ export function start(): void {
     httpMetrics && (pipeline ??= startMetrics(config, getResource(), httpMetrics, (meter) => countDrops(meter, spans)));
   if (metricsOn) metrics.setGlobalMeterProvider(new DeferredMeterProvider(() => getPipeline()!.provider));
 
+  // Logs: console, access log and crashes as records through the SDK's LoggerProvider.
+  const logsTo = config.logs.exporter;
+  const logQueue: LogQueue | undefined =
+    logsTo === 'otlp' ? new Batcher('logs', config.logs.batch, encodeLogRecord, () => createOtlpExporter(SIGNALS.logs, config.logs.otlp, getResource)) : undefined;
+  const logPipeline = logsTo !== 'none' ? new LogPipeline(logQueue, getResource) : undefined;
+  if (logPipeline) logs.setGlobalLoggerProvider(logPipeline);
+
   const tracer = provider.getTracer('nodetel', VERSION);
   if (isInstrumentationEnabled(config, 'http')) {
     traceHttpServers({ tracer, propagator, ignoredPaths: config.ignoredPaths });
     traceHttpClients(tracer, propagator, httpMetrics);
     if (httpMetrics) measureHttpServers(httpMetrics, config.metrics.includeIgnoredPaths ? undefined : config.ignoredPaths);
   }
+  if (logPipeline) {
+    // After the tracing subscribers: the access log reads the context they enter.
+    if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emit('http', r), config.ignoredPaths);
+    if (config.logs.console) captureConsole((r) => logPipeline.emit('console', r));
+    // The process is about to die: load the SDK now, so the record reaches the queue drained at exit.
+    recordCrashes((r) => {
+      logPipeline.load();
+      logPipeline.emit('crash', r);
+    });
+  }
   if (isInstrumentationEnabled(config, 'undici')) traceFetch(tracer, propagator, httpMetrics);
   if (isInstrumentationEnabled(config, 'express')) observeExpressErrors();
   if (isInstrumentationEnabled(config, 'fastify')) observeFastify();
   if (isInstrumentationEnabled(config, 'koa')) observeKoa();
 
-  flushOnExit([spansFlushable(spans), metricsFlushable(() => pipeline)], config.shutdownTimeoutMillis);
+  const flushables = [spansFlushable(spans), metricsFlushable(() => pipeline)];
+  if (logPipeline && logQueue) flushables.push(logsFlushable(logPipeline, logQueue));
+  flushOnExit(flushables, config.shutdownTimeoutMillis);
 
   // Load what the first request will need once the app is up, rather than during its start-up
   // or its first request. Unref'd: a process that is already done (node -e 0) never pays.
-  setTimeout(() => warmUp(config, spans, propagator, getResource, getPipeline), 0).unref();
-}
-
-function warmUp(config: Config, spans: SpanQueue, propagator: ConfiguredPropagator, getResource: () => Resource, getPipeline: () => unknown): void {
-  core();
-  sdkTrace();
-  propagator.fields();
-  if (config.traces.exporter === 'otlp') spans.prepare();
-  getResource();
-  getPipeline();
+  setTimeout(() => {
+    core();
+    sdkTrace();
+    propagator.fields();
+    if (tracesTo === 'otlp') spans.prepare();
+    getResource();
+    getPipeline();
+    logQueue?.prepare();
+    logPipeline?.load();
+  }, 0).unref();
 }
 
 /** nodetel.telemetry.dropped: what the export queues had to drop, so it shows on a dashboard. */
@@ -99,6 +122,23 @@ function spansFlushable(spans: SpanQueue): Flushable {
     drainSync: (ms) => spans.drainSync(ms),
     hasPending: () => spans.hasPending(),
     droppedSummary: () => spans.droppedSummary(),
+  };
+}
+
+/** Log records emitted before the SDK was loaded are handed to the queue first, on every way out. */
+function logsFlushable(pipeline: LogPipeline, queue: LogQueue): Flushable {
+  return {
+    name: 'logs',
+    flush: (ms) => {
+      pipeline.load();
+      return queue.flush(ms);
+    },
+    drainSync: (ms) => {
+      pipeline.load();
+      queue.drainSync(ms);
+    },
+    hasPending: () => pipeline.hasEarly() || queue.hasPending(),
+    droppedSummary: () => queue.droppedSummary(),
   };
 }
 

@@ -5,7 +5,7 @@
 // - beforeExit: the event loop is empty; a flush keeps it alive just long enough.
 // - exit (process.exit(), or the end of a crash): nothing asynchronous runs any more, so what
 //   is still queued is sent synchronously (export/exit-send.ts).
-import { reportOnce } from './report';
+import { describe, reportOnce } from './report';
 
 export interface Flushable {
   readonly name: string;
@@ -23,7 +23,7 @@ export function flushOnExit(parts: Flushable[], timeoutMillis: number): void {
     (flushing ??= (async () => {
       const deadline = Date.now() + timeoutMillis;
       do {
-        await Promise.all(parts.map((p) => p.flush(Math.max(0, deadline - Date.now()))));
+        await Promise.all(parts.map((p) => flushQuietly(p, Math.max(0, deadline - Date.now()))));
         await new Promise((resolve) => setImmediate(resolve));
       } while (parts.some((p) => p.hasPending()) && Date.now() < deadline);
       flushing = undefined;
@@ -51,6 +51,11 @@ export function flushOnExit(parts: Flushable[], timeoutMillis: number): void {
     for (const part of parts) part.drainSync(timeoutMillis);
     reportDrops(parts);
   });
+}
+
+/** A flush that fails is reported, never thrown: an unhandled rejection here would kill the app. */
+function flushQuietly(part: Flushable, timeoutMillis: number): Promise<void> {
+  return part.flush(timeoutMillis).catch((err: unknown) => reportOnce(`${part.name}: the flush on exit failed (${describe(err)})`, `${part.name}-flush-failed`));
 }
 
 function reportDrops(parts: Flushable[]): void {

@@ -1,9 +1,11 @@
-// OTLP trace protobuf, written by us for our own spans. A span is encoded the moment it ends,
-// into its scope's buffer in the queue (export/batcher.ts), so the span object dies young; at
-// export a batch's bytes are wrapped in ResourceSpans / ScopeSpans. Field numbers follow
-// opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto, exactly as the SDK's
-// own serializer writes them (test/preload/otlp-encoding.test.ts decodes both and compares).
-import type { Attributes, AttributeValue, Link } from '@opentelemetry/api';
+// OTLP protobuf, written by us for our own spans and log records. A record is encoded the
+// moment it ends (a span) or is emitted (a log record), into its scope's buffer in the queue
+// (export/batcher.ts), so the object dies young; at export a batch's bytes are wrapped in
+// ResourceSpans / ScopeSpans (ResourceLogs / ScopeLogs: the same layout). Field numbers follow
+// opentelemetry/proto/{trace,logs,common}/v1, exactly as the SDK's own serializers write them
+// (test/preload/otlp-encoding.test.ts decodes both and compares).
+import type { AnyValue, Attributes, Link } from '@opentelemetry/api';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { InstrumentationScope, RecordedSpan } from '../trace/span';
 import type { Batch } from './batcher';
 import { ProtobufWriter } from './protobuf-writer';
@@ -55,21 +57,21 @@ function writeLink(w: ProtobufWriter, link: Link): void {
 }
 
 /** repeated KeyValue at `field`. */
-export function writeAttributes(w: ProtobufWriter, field: number, attributes: Attributes): void {
+export function writeAttributes(w: ProtobufWriter, field: number, attributes: Attributes | Record<string, AnyValue>): void {
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined) continue;
     const mark = w.begin(field);
     w.stringField(1, key);
     const any = w.begin(2);
-    writeAnyValue(w, value);
+    writeAnyValue(w, value as AnyValue);
     w.end(any);
     w.end(mark);
   }
 }
 
 /** The body of an AnyValue. */
-function writeAnyValue(w: ProtobufWriter, value: AttributeValue | null): void {
+function writeAnyValue(w: ProtobufWriter, value: AnyValue): void {
   switch (typeof value) {
     case 'string':
       w.stringField(1, value);
@@ -86,14 +88,22 @@ function writeAnyValue(w: ProtobufWriter, value: AttributeValue | null): void {
       }
       return;
     default:
+      if (value === null || value === undefined) return;
       if (Array.isArray(value)) {
         const array = w.begin(5);
         for (const item of value) {
           const element = w.begin(1);
-          if (item !== null && item !== undefined) writeAnyValue(w, item);
+          writeAnyValue(w, item);
           w.end(element);
         }
         w.end(array);
+      } else if (value instanceof Uint8Array) {
+        w.bytesField(7, value);
+      } else if (typeof value === 'object') {
+        // A structured log body: KeyValueList.
+        const list = w.begin(6);
+        writeAttributes(w, 1, value as Attributes);
+        w.end(list);
       }
   }
 }
@@ -105,12 +115,37 @@ export function encodeResource(attributes: Attributes): Uint8Array {
   return w.copy();
 }
 
+/** Writes an emitted log record as a ScopeLogs.log_records entry (field 2: tag, length, `LogRecord`). */
+export function encodeLogRecord(w: ProtobufWriter, record: ReadableLogRecord): void {
+  const mark = w.begin(2);
+  w.timeField(1, record.hrTime[0], record.hrTime[1]);
+  if (record.severityNumber) w.varintField(2, record.severityNumber);
+  if (record.severityText) w.stringField(3, record.severityText);
+  if (record.body !== undefined && record.body !== null) {
+    const body = w.begin(5);
+    writeAnyValue(w, record.body);
+    w.end(body);
+  }
+  writeAttributes(w, 6, record.attributes);
+  if (record.droppedAttributesCount) w.varintField(7, record.droppedAttributesCount);
+  const ctx = record.spanContext;
+  if (ctx) {
+    w.fixed32Field(8, ctx.traceFlags & 0xff);
+    w.hexField(9, ctx.traceId);
+    w.hexField(10, ctx.spanId);
+  }
+  w.timeField(11, record.hrTimeObserved[0], record.hrTimeObserved[1]);
+  if (record.eventName) w.stringField(12, record.eventName);
+  w.end(mark);
+}
+
 /**
- * Frames a batch (spans already encoded per scope) as an ExportTraceServiceRequest: one
- * ResourceSpans, one ScopeSpans per instrumentation scope. The SDK's OTLP transport calls it
- * as its ISerializer, then sends, retries and times out as it does for stock spans.
+ * Frames a batch (records already encoded per scope) as an export request: one ResourceSpans
+ * (or ResourceLogs), one ScopeSpans (ScopeLogs) per instrumentation scope; the two requests share
+ * this layout. The SDK's OTLP transport calls it as its ISerializer, then sends, retries and
+ * times out as it does for its own.
  */
-export class EncodedTraceSerializer {
+export class EncodedRequestSerializer {
   private readonly writer = new ProtobufWriter(64 * 1024);
 
   constructor(private readonly resource: () => Uint8Array) {}

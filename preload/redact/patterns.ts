@@ -24,7 +24,36 @@ const DASHES = 8;
 const SCHEME = 16;
 const ASSIGN = 32;
 
-/** The kinds of secret that could be in s (a superset of what the patterns below match). */
+// Character classes, by char code (ASCII; anything else is OTHER).
+const OTHER = 0;
+const LETTER = 1;
+const LETTER_B = 2; // b or B: may start `bearer` / `basic`
+const DIGIT = 3;
+const DASH = 4;
+const UNDERSCORE = 5;
+const SPACE = 6; // space or tab
+const AT_SIGN = 7;
+const SEPARATOR = 8; // : or =
+const QUOTE_DOT = 9; // . " ' \ : may stand between a name and its separator
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  CLASS[c] =
+    c === 66 || c === 98 ? LETTER_B
+    : (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? LETTER
+    : c >= 48 && c <= 57 ? DIGIT
+    : c === 45 ? DASH
+    : c === 95 ? UNDERSCORE
+    : c === 32 || c === 9 ? SPACE
+    : c === 64 ? AT_SIGN
+    : c === 58 || c === 61 ? SEPARATOR
+    : c === 46 || c === 34 || c === 39 || c === 92 ? QUOTE_DOT
+    : OTHER;
+}
+
+/**
+ * The kinds of secret that could be in s: a superset of what the patterns below match, found in
+ * one pass with a few counters (a JS loop over char codes beats several native searches here).
+ */
 export function scan(s: string): number {
   let flags = 0;
   let run = 0; // [A-Za-z0-9_-] in a row
@@ -33,48 +62,65 @@ export function scan(s: string): number {
   let dashes = 0;
   let word = 0; // letters in a row
   let wordB = false; // ... the first of which is b or B
-  let ident = false; // a letter seen, and nothing since that cannot be in `name = ` or `"name": `
-  for (let i = 0; i < s.length; i++) {
+  let name = false; // a letter seen, and nothing since that cannot be in `name = ` or `"name": `
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    const l = c | 32;
-    if (l >= 97 && l <= 122) {
-      if (++run >= 15) flags |= LONG_RUN;
-      if (word++ === 0) wordB = l === 98;
-      digits = 0;
+    const k = c < 128 ? CLASS[c]! : OTHER;
+    if (k === LETTER || k === LETTER_B) {
+      run++;
+      if (word++ === 0) wordB = k === LETTER_B;
+      name = true;
+      if (digits !== 0) {
+        if (digits >= 13) flags |= DIGITS;
+        digits = 0;
+      }
       afterDigit = false;
       dashes = 0;
-      ident = true;
-    } else if (c >= 48 && c <= 57) {
-      if (++run >= 15) flags |= LONG_RUN;
-      if (++digits >= 13) flags |= DIGITS;
+      continue;
+    }
+    if (k === DIGIT) {
+      run++;
+      digits++;
       afterDigit = true;
       dashes = 0;
       word = 0;
-    } else {
-      if (c === 45) {
-        if (++run >= 15) flags |= LONG_RUN;
-        if (++dashes >= 5) flags |= DASHES;
-      } else {
-        if (c === 95) {
-          if (++run >= 15) flags |= LONG_RUN;
-        } else {
-          run = 0;
-        }
-        dashes = 0;
-      }
-      if (afterDigit && (c === 32 || c === 45)) afterDigit = false;
-      else {
-        digits = 0;
-        afterDigit = false;
-      }
-      if ((c === 32 || c === 9) && wordB && (word === 5 || word === 6)) flags |= SCHEME;
-      word = 0;
-      if (c === 64) flags |= AT;
-      else if (c === 58 || c === 61) {
-        if (ident) flags |= ASSIGN;
-      } else if (c !== 95 && c !== 46 && c !== 45 && c !== 34 && c !== 39 && c !== 92 && c !== 32 && c !== 9) ident = false;
+      continue;
     }
+    if (k === DASH) {
+      run++;
+      if (++dashes >= 5) flags |= DASHES;
+      word = 0;
+      if (afterDigit) {
+        afterDigit = false; // one dash between digit groups
+        continue;
+      }
+    } else if (k === UNDERSCORE) {
+      run++;
+      dashes = 0;
+    } else {
+      if (run >= 15) flags |= LONG_RUN;
+      run = 0;
+      dashes = 0;
+      if (k === SPACE) {
+        if (wordB && (word === 5 || word === 6)) flags |= SCHEME;
+        if (afterDigit) {
+          afterDigit = false; // one space between digit groups
+          word = 0;
+          continue;
+        }
+      } else if (k === AT_SIGN) flags |= AT;
+      else if (k === SEPARATOR) {
+        if (name) flags |= ASSIGN;
+      } else if (k !== QUOTE_DOT) name = false;
+    }
+    word = 0;
+    if (digits >= 13) flags |= DIGITS;
+    digits = 0;
+    afterDigit = false;
   }
+  if (run >= 15) flags |= LONG_RUN;
+  if (digits >= 13) flags |= DIGITS;
   return flags;
 }
 
@@ -100,8 +146,6 @@ function replaceEach(s: string, re: RegExp, replace: Replacer): string {
 
 const PEM = /-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 
-/** `password=...`, `"api_key": "..."`, `Authorization: ...`: a name, then = or :, then its value. */
-const ASSIGNMENT = /(?<![\w.-])([A-Za-z][\w.-]*)(?:\\?["'])?[ \t]*[:=][ \t]*/g;
 /** A value that runs to the end of the line (a Cookie header holds `a=1; b=2`). */
 const WHOLE_LINE = /(?:cookies?|authorization)$/i;
 /** An Authorization value's scheme, kept with the credentials that follow it. */
@@ -134,9 +178,12 @@ const TOKENS = new RegExp(
 );
 const TOKEN_KINDS = ['', 'jwt', 'aws_access_key_id', 'gcp_api_key', 'github_token', 'slack_token', 'stripe_key'];
 
-/** Not after `://` (git@github.com in a URL is a user, not an address), no `name@2x.png`. */
+/**
+ * Not a URL's user (`https://git@github.com`), not an scp-style remote (`git@github.com:org/repo`),
+ * not `icon@2x.png`, not `lodash@4.17.21` (the top-level domain is letters).
+ */
 const EMAIL =
-  /(?<![\w.%+-])(?<!:\/\/)[\w.%+-]+@(?!\d+x\.)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])/g;
+  /(?<![\w.%+-])(?<!:\/\/)[\w.%+-]+@(?!\d+x\.)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-]|:[\w~/])/g;
 
 /**
  * 13 to 19 digits, in one piece or in groups of 3 to 6 after a first group of 4 with one kind of
@@ -159,7 +206,7 @@ export class StringMasker {
       if (found & ASSIGN) out = this.maskAssignments(out);
       if (found & SCHEME) out = replaceEach(out, SCHEME_CREDENTIALS, credentials);
       if (found & AT) {
-        if (out.includes('://')) out = replaceEach(out, URL_PASSWORD, (m) => `${m[1]}${m[2]}:${marker('password')}@`);
+        if (out.includes('://')) out = replaceEach(out, URL_PASSWORD, urlPassword);
         out = replaceEach(out, EMAIL, () => marker('email'));
       }
       if (found & LONG_RUN) out = replaceEach(out, TOKENS, token);
@@ -169,17 +216,31 @@ export class StringMasker {
     return out;
   }
 
-  /** Values of secret-named assignments in s. */
+  /** Values of secret-named assignments in s: `name=value`, `name: value`, `"name": "value"`. */
   private maskAssignments(s: string): string {
-    const re = ASSIGNMENT;
-    re.lastIndex = 0;
     let out: string | undefined;
     let last = 0;
-    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-      const name = m[1]!;
+    let colon = s.indexOf(':');
+    let equals = s.indexOf('=');
+    while (colon !== -1 || equals !== -1) {
+      let p: number;
+      if (equals === -1 || (colon !== -1 && colon < equals)) {
+        p = colon;
+        colon = s.indexOf(':', p + 1);
+      } else {
+        p = equals;
+        equals = s.indexOf('=', p + 1);
+      }
+      const end = nameEnd(s, p, last);
+      let start = end;
+      while (start > last && isNameChar(s.charCodeAt(start - 1))) start--;
+      if (start === end || !isLetter(s.charCodeAt(start))) continue;
+      const name = s.slice(start, end);
       const cls = this.keys.classify(name);
       if (cls === KEY_PLAIN) continue;
-      const v = valueAt(s, m.index + m[0].length, WHOLE_LINE.test(name));
+      let vs = p + 1;
+      while (vs < s.length && (s.charCodeAt(vs) === 32 || s.charCodeAt(vs) === 9)) vs++;
+      const v = valueAt(s, vs, WHOLE_LINE.test(name));
       if (v === undefined) continue;
       const value = s.slice(v.start, v.end);
       let replacement: string;
@@ -192,10 +253,32 @@ export class StringMasker {
       }
       out = (out ?? '') + s.slice(last, v.start) + replacement;
       last = v.end;
-      re.lastIndex = v.end;
+      if (colon !== -1 && colon < last) colon = s.indexOf(':', last);
+      if (equals !== -1 && equals < last) equals = s.indexOf('=', last);
     }
     return out === undefined ? s : out + s.slice(last);
   }
+}
+
+/** Where the name before the separator at p ends: spaces, then a quote (maybe escaped), skipped. */
+function nameEnd(s: string, p: number, floor: number): number {
+  let i = p;
+  while (i > floor && (s.charCodeAt(i - 1) === 32 || s.charCodeAt(i - 1) === 9)) i--;
+  if (i > floor && (s.charCodeAt(i - 1) === 34 || s.charCodeAt(i - 1) === 39)) {
+    i--;
+    if (i > floor && s.charCodeAt(i - 1) === 92) i--;
+  }
+  return i;
+}
+
+/** [A-Za-z0-9_.-] */
+function isNameChar(c: number): boolean {
+  return isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+}
+
+function isLetter(c: number): boolean {
+  const l = c | 32;
+  return l >= 97 && l <= 122;
 }
 
 /** Where the value starting at p ends: quoted, to the end of the line, or to a delimiter. */
@@ -248,6 +331,12 @@ function credentials(m: RegExpExecArray): string | undefined {
   const value = m[3]!;
   if (value.length < 8 || PLAIN_WORD.test(value)) return undefined;
   return `${m[1]}${m[2]}${marker(m[1]!.toLowerCase())}`;
+}
+
+function urlPassword(m: RegExpExecArray): string | undefined {
+  // `https://[REDACTED:github_token]@host`: a token already masked where the user goes.
+  if (m[2]!.startsWith('[REDACTED')) return undefined;
+  return `${m[1]}${m[2]}:${marker('password')}@`;
 }
 
 function token(m: RegExpExecArray): string {

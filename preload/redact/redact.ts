@@ -45,6 +45,11 @@ const URL_ATTRIBUTES = new Set(['url.full', 'url.original', 'http.url', 'http.ta
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** What the current walk knows of cycles: none seen, one seen, or the walk that copies them. */
+const NO_CYCLE = 0;
+const SAW_CYCLE = 1;
+const COPY_CYCLES = 2;
+
 /** The problems with the options, if any (createRedactor throws them as one RedactOptionError). */
 export function redactOptionProblems(options: RedactOptions = {}): RedactProblem[] {
   const problems: RedactProblem[] = [];
@@ -93,6 +98,7 @@ class Redaction implements Redactor {
   private readonly copies: (object | undefined)[] = [];
   /** Where the current top-level call's path starts (a getter may call us again). */
   private base = 0;
+  private cycles = NO_CYCLE;
   private readonly queryNames = new Map<string, boolean>();
 
   constructor(
@@ -105,7 +111,12 @@ class Redaction implements Redactor {
     if (typeof v !== 'object' || v === null) return v;
     const saved = this.enter();
     try {
-      return this.object(v, 0) as T;
+      let out = this.object(v, 0);
+      if (this.cycles === SAW_CYCLE && out !== v) {
+        this.cycles = COPY_CYCLES;
+        out = this.object(v, 0);
+      }
+      return out as T;
     } catch {
       return UNREADABLE as T;
     } finally {
@@ -120,25 +131,34 @@ class Redaction implements Redactor {
   attributes(a: Record<string, unknown>): Record<string, unknown> {
     const saved = this.enter();
     try {
-      let copy: Record<string, unknown> | undefined;
-      for (const k in a) {
-        if (!hasOwn.call(a, k)) continue;
-        const v = a[k];
-        let r: unknown;
-        if (typeof v === 'string' && k === 'url.query') r = this.queryString(v);
-        else if (typeof v === 'string' && URL_ATTRIBUTES.has(k)) r = this.url(v);
-        else r = this.keyed(k, v, 0);
-        if (!Object.is(r, v)) {
-          copy ??= { ...a };
-          copy[k] = r;
-        }
+      let out = this.attributesOnce(a);
+      if (this.cycles === SAW_CYCLE && out !== a) {
+        this.cycles = COPY_CYCLES;
+        out = this.attributesOnce(a);
       }
-      return copy ?? a;
+      return out;
     } catch {
       return { [UNREADABLE_KEY]: UNREADABLE };
     } finally {
       this.leave(saved);
     }
+  }
+
+  private attributesOnce(a: Record<string, unknown>): Record<string, unknown> {
+    let copy: Record<string, unknown> | undefined;
+    for (const k in a) {
+      if (!hasOwn.call(a, k)) continue;
+      const v = a[k];
+      let r: unknown;
+      if (typeof v === 'string' && k === 'url.query') r = this.queryString(v);
+      else if (typeof v === 'string' && URL_ATTRIBUTES.has(k)) r = this.url(v);
+      else r = this.keyed(k, v, 0);
+      if (!Object.is(r, v)) {
+        copy ??= { ...a };
+        copy[k] = r;
+      }
+    }
+    return copy ?? a;
   }
 
   queryString(q: string): string {
@@ -195,14 +215,16 @@ class Redaction implements Redactor {
   // What throws while being read (a getter, a revoked Proxy, a stack overflow) is replaced as a
   // whole rather than let through.
   private enter(): number {
-    const saved = this.base;
+    const saved = this.base | (this.cycles << 28);
     this.base = this.path.length;
+    this.cycles = NO_CYCLE;
     return saved;
   }
 
   private leave(saved: number): void {
     this.path.length = this.copies.length = this.base;
-    this.base = saved;
+    this.base = saved & 0xfffffff;
+    this.cycles = saved >>> 28;
   }
 
   /** The value of property `key`. */
@@ -223,9 +245,14 @@ class Redaction implements Redactor {
     if (ArrayBuffer.isView(o)) return o; // Buffers, typed arrays: bytes, not text
     const path = this.path;
     for (let i = this.base; i < path.length; i++) {
-      // A cycle: point at the copy of the ancestor (made now if need be), never at the original,
-      // which holds the secrets.
-      if (path[i] === o) return (this.copies[i] ??= emptyLike(o));
+      // A cycle. A structure with cycles and no secret comes back as it is, so the first walk
+      // leaves back references alone. If that walk copied anything, it is walked again, and then
+      // a back reference points at the ancestor's copy (made now if need be), never at the
+      // original, which holds the secret: every node on a cycle is copied.
+      if (path[i] !== o) continue;
+      if (this.cycles === COPY_CYCLES) return (this.copies[i] ??= emptyLike(o));
+      this.cycles = SAW_CYCLE;
+      return o;
     }
     if (depth >= MAX_DEPTH) return TOO_DEEP;
     const at = path.length;

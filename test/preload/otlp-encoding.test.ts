@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const { RecordedSpan } = require('../../dist/preload/trace/span.js');
-const { EncodedTraceSerializer, encodeResource, encodeSpan } = require('../../dist/preload/export/otlp-encoding.js');
+const { EncodedRequestSerializer, encodeResource, encodeSpan } = require('../../dist/preload/export/otlp-encoding.js');
 const { ProtobufWriter } = require('../../dist/preload/export/protobuf-writer.js');
 const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
@@ -24,7 +24,7 @@ function encoded(...spans: unknown[]): Uint8Array {
   return w.copy();
 }
 
-const serializer = new EncodedTraceSerializer(() => encodeResource(resource.attributes));
+const serializer = new EncodedRequestSerializer(() => encodeResource(resource.attributes));
 
 function span(kind: number, remoteParent: boolean) {
   const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: remoteParent };

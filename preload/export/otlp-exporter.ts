@@ -1,0 +1,90 @@
+// Sends encoded spans and log records (export/otlp-encoding.ts) through the SDK's own OTLP
+// transports: the gRPC export delegate of @opentelemetry/otlp-grpc-exporter-base, or the
+// http/protobuf one of @opentelemetry/otlp-exporter-base, with our serializer plugged in.
+// Retries, timeouts, compression, headers and TLS are theirs. Loaded on first export, so a
+// process that never exports never loads gRPC.
+import type { Resource } from '@opentelemetry/resources';
+import type { OtlpConfig } from '../config';
+import { reportOnce } from '../report';
+import type { Batch, Exporter } from './batcher';
+import { sendSync } from './exit-send';
+import type { InstrumentationScope } from '../trace/span';
+import { EncodedRequestSerializer, encodeResource } from './otlp-encoding';
+import { settledAttributes } from './resource';
+
+type EncodedBatch = Batch<InstrumentationScope>;
+
+/** What differs between the signals: where they go, and how the SDK's transports name them. */
+export const SIGNALS = {
+  traces: {
+    env: 'TRACES',
+    httpPath: 'v1/traces',
+    grpcService: 'TraceExportService',
+    grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    component: 'span_exporter',
+    item: 'span',
+  },
+  logs: {
+    env: 'LOGS',
+    httpPath: 'v1/logs',
+    grpcService: 'LogsExportService',
+    grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+    component: 'log_exporter',
+    item: 'log',
+  },
+} as const;
+
+export type Signal = (typeof SIGNALS)[keyof typeof SIGNALS];
+
+interface ExportDelegate {
+  export(batch: EncodedBatch, done: (result: { code: number; error?: Error }) => void): void;
+  shutdown(): Promise<void>;
+}
+
+export function createOtlpExporter(signal: Signal, otlp: OtlpConfig, getResource: () => Resource): Exporter<InstrumentationScope> {
+  let resourceBytes: Uint8Array | undefined;
+  const serializer = new EncodedRequestSerializer(() => {
+    const resource = getResource();
+    // At exit there is no waiting for async detectors: send what has settled, and cache only the full set.
+    if (resource.asyncAttributesPending) return encodeResource(settledAttributes(resource));
+    return (resourceBytes ??= encodeResource(resource.attributes));
+  });
+  const delegate = createDelegate(signal, otlp, serializer);
+  return {
+    async export(batch) {
+      const resource = getResource();
+      if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
+      await new Promise<void>((resolve, reject) => {
+        delegate.export(batch, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('export failed'))));
+      });
+    },
+    exportSync(batch, timeoutMillis) {
+      sendSync({ ...otlp, grpcPath: signal.grpcPath }, serializer.serializeRequest(batch), timeoutMillis);
+    },
+    shutdown: () => delegate.shutdown(),
+  };
+}
+
+function createDelegate(signal: Signal, otlp: OtlpConfig, serializer: EncodedRequestSerializer): ExportDelegate {
+  /** What the transports' self-observability counts per request (as the SDK's own helpers). */
+  const counter = { name: signal.item, countItems: (batch: EncodedBatch) => batch.count };
+  const compression = otlp.compression as never;
+  if (otlp.protocol === 'grpc') {
+    const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+    const base = require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
+    const plaintext = otlp.insecure || otlp.url.startsWith('http:');
+    const options = base.convertLegacyOtlpGrpcOptions(
+      { url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, metadata, credentials: plaintext ? grpc.credentials.createInsecure() : undefined },
+      signal.env,
+    );
+    return base.createOtlpGrpcExportDelegate(options, serializer, `otlp_grpc_${signal.component}`, counter, undefined, signal.grpcService, signal.grpcPath) as unknown as ExportDelegate;
+  }
+  if (otlp.protocol === 'http/json') reportOnce(`OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported for ${signal.env.toLowerCase()}; sending http/protobuf to the same endpoint`);
+  const http = require('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');
+  const options = http.convertLegacyHttpOptions({ url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, headers: otlp.headers }, signal.env, signal.httpPath, {
+    'Content-Type': 'application/x-protobuf',
+  });
+  return http.createOtlpHttpExportDelegate(options, serializer, `otlp_http_${signal.component}`, counter, undefined) as unknown as ExportDelegate;
+}

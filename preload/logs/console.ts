@@ -1,0 +1,45 @@
+// console.log / info / warn / error / debug as log records. The app's console methods are
+// replaced by ones that first call the original with the same arguments (so what is printed
+// does not change by a byte) and then emit a record: console has no diagnostics channel.
+// The record is made inside the caller's context, so it carries the request's trace and id.
+import { format } from 'node:util';
+import type { LogRecord } from '@opentelemetry/api';
+import { REQUEST_ID_KEY, activeContext } from '../trace/context';
+
+const LEVELS = {
+  debug: { severityNumber: 5, severityText: 'DEBUG', stream: 'stdout' },
+  log: { severityNumber: 9, severityText: 'INFO', stream: 'stdout' },
+  info: { severityNumber: 9, severityText: 'INFO', stream: 'stdout' },
+  warn: { severityNumber: 13, severityText: 'WARN', stream: 'stderr' },
+  error: { severityNumber: 17, severityText: 'ERROR', stream: 'stderr' },
+} as const;
+
+export function captureConsole(emit: (record: LogRecord) => void): void {
+  let inside = false; // a record that itself ends up on the console must not loop
+  for (const [method, level] of Object.entries(LEVELS)) {
+    const name = method as keyof typeof LEVELS;
+    const original = console[name];
+    console[name] = function (this: unknown, ...args: unknown[]) {
+      original.apply(this, args);
+      if (inside) return;
+      inside = true;
+      try {
+        const ctx = activeContext();
+        const requestId = ctx.getValue(REQUEST_ID_KEY);
+        const attributes: LogRecord['attributes'] = { 'log.iostream': level.stream };
+        if (typeof requestId === 'string') attributes.request_id = requestId;
+        const error = args.find((a): a is Error => a instanceof Error);
+        if (error) {
+          attributes['exception.type'] = error.name;
+          attributes['exception.message'] = error.message;
+          if (error.stack) attributes['exception.stacktrace'] = error.stack;
+        }
+        emit({ severityNumber: level.severityNumber, severityText: level.severityText, body: format(...args), attributes, context: ctx });
+      } catch {
+        // Telemetry must never break a console call.
+      } finally {
+        inside = false;
+      }
+    };
+  }
+}

@@ -1,0 +1,77 @@
+// The logs pipeline: the SDK's LoggerProvider makes and checks records (it is also what the
+// app's own @opentelemetry/api logs reach), and its one processor encodes each record into the
+// export queue (export/batcher.ts), as spans are: bounded, batched, sent through the SDK's OTLP
+// transport, drained synchronously at exit. sdk-logs is loaded on first need (it costs ~200 ms
+// to load); records emitted before that wait, with their time and context, in a short buffer.
+import type { LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { Batcher } from '../export/batcher';
+import { activeContext } from '../trace/context';
+import type { InstrumentationScope } from '../trace/span';
+import { VERSION } from '../version';
+
+/** Records kept until the SDK is loaded; an app logs a few lines at start, not thousands. */
+const EARLY_LIMIT = 1000;
+
+export type LogQueue = Batcher<InstrumentationScope, ReadableLogRecord>;
+
+export class LogPipeline implements ApiLoggerProvider {
+  private provider: LoggerProvider | undefined;
+  private readonly own = new Map<string, Logger>();
+  private early: { scope: string; record: LogRecord }[] = [];
+  droppedEarly = 0;
+
+  /** `queue` for OTLP; without one (OTEL_LOGS_EXPORTER=console) records are printed as they come. */
+  constructor(
+    private readonly queue: LogQueue | undefined,
+    private readonly getResource: () => Resource,
+  ) {}
+
+  hasEarly(): boolean {
+    return this.early.length > 0;
+  }
+
+  /** A record from one of our sources (console, access log, crashes), under scope nodetel/<source>. */
+  emit(source: string, record: LogRecord): void {
+    if (!this.provider) {
+      // Keep what the SDK would take from the moment of emitting: its time and its context.
+      if (this.early.length < EARLY_LIMIT) this.early.push({ scope: source, record: { ...record, timestamp: record.timestamp ?? Date.now(), context: record.context ?? activeContext() } });
+      else this.droppedEarly++;
+      return;
+    }
+    this.ownLogger(source).emit(record);
+  }
+
+  /** For @opentelemetry/api logs: the SDK's logger, loaded now. */
+  getLogger(name: string, version?: string, options?: { schemaUrl?: string }): Logger {
+    return this.load().getLogger(name, version, options);
+  }
+
+  load(): LoggerProvider {
+    if (this.provider) return this.provider;
+    const sdk = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+    const queue = this.queue;
+    this.provider = new sdk.LoggerProvider({
+      resource: this.getResource(),
+      processors: [
+        queue
+          ? {
+              onEmit: (record: ReadableLogRecord) => queue.add(record.instrumentationScope, record),
+              forceFlush: () => queue.flush(5000),
+              shutdown: () => queue.flush(5000),
+            }
+          : new sdk.SimpleLogRecordProcessor({ exporter: new sdk.ConsoleLogRecordExporter() }),
+      ],
+    });
+    for (const { scope, record } of this.early) this.ownLogger(scope).emit(record);
+    this.early = [];
+    return this.provider;
+  }
+
+  private ownLogger(source: string): Logger {
+    let logger = this.own.get(source);
+    if (!logger) this.own.set(source, (logger = this.load().getLogger(`nodetel/${source}`, VERSION)));
+    return logger;
+  }
+}

@@ -1,0 +1,115 @@
+// Every console line of the app arrives as a structured OTLP record joined to the request that
+// wrote it (trace_id, span_id, request_id), what the app prints stays byte for byte the same,
+// one access-log record per request (none for health checks), and a crash arrives as a FATAL
+// record while the exit code and Node's own report on stderr stay what they were.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../helpers/app.ts';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedLog, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
+
+const SERVER = 2;
+
+describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
+  let receiver: OtlpReceiver;
+  let app: RunningApp;
+  let bare: RunningApp;
+  const N = 200;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' };
+    app = await startApp(fixture, { env });
+    bare = await startApp(fixture, { preload: false });
+    // 200 requests at once, each with its own request id, interleaving in the event loop.
+    await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const response = await fetch(`${app.url}/work/${i}`, { headers: { 'x-request-id': `rid-${i}` } });
+        await response.text();
+      }),
+    );
+    await (await fetch(`${app.url}/fail`, { headers: { 'x-request-id': 'rid-fail' } })).text();
+    await (await fetch(`${app.url}/healthz`)).text();
+    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 1 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 1, {
+      what: `${N + 1} access-log records and server spans`,
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await bare?.stop();
+    await receiver?.close();
+  });
+
+  const consoleRecords = (): ReceivedLog[] => receiver.logs.filter((l) => l.scope.name === 'nodetel/console');
+  const serverSpan = (path: string): ReceivedSpan => receiver.spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === path)!;
+
+  it('joins every console line to the request that wrote it, under 200 concurrent requests', () => {
+    for (let i = 0; i < N; i++) {
+      const span = serverSpan(`/work/${i}`);
+      const lines = consoleRecords().filter((l) => l.body === `work ${i}` || l.body === `done ${i}`);
+      expect(lines.map((l) => l.body).sort(), `request ${i}`).toEqual([`done ${i}`, `work ${i}`]);
+      for (const line of lines) {
+        expect(line.traceId, `request ${i}`).toBe(span.traceId);
+        expect(line.spanId, `request ${i}`).toBe(span.spanId);
+        expect(line.attributes.request_id, `request ${i}`).toBe(`rid-${i}`);
+      }
+    }
+  });
+
+  it('maps console methods to severities and keeps an Error as exception fields', () => {
+    const work = consoleRecords().find((l) => l.body === 'work 1')!;
+    expect([work.severityNumber, work.severityText, work.attributes['log.iostream']]).toEqual([9, 'INFO', 'stdout']);
+    const failure = consoleRecords().find((l) => String(l.body).startsWith('payment failed:'))!;
+    expect([failure.severityNumber, failure.severityText, failure.attributes['log.iostream']]).toEqual([17, 'ERROR', 'stderr']);
+    expect(failure.attributes).toMatchObject({ 'exception.type': 'Error', 'exception.message': 'card declined', request_id: 'rid-fail' });
+    expect(failure.resource['service.name']).toBeDefined();
+    expect(failure.timeUnixNano).toBeGreaterThan(0n);
+  });
+
+  it('prints exactly what the app prints without the preload', async () => {
+    await (await fetch(`${bare.url}/work/3`)).text();
+    await (await fetch(`${app.url}/work/3`)).text();
+    const linesOf = (output: string) => output.split('\n').filter((l) => l === 'work 3' || l === 'done 3');
+    expect(linesOf(app.stdout())).toContain('work 3');
+    expect(linesOf(app.stdout()).slice(-2)).toEqual(linesOf(bare.stdout()));
+  });
+
+  it('writes one access-log record per request and none for a health check', () => {
+    const access = receiver.logs.filter((l) => l.scope.name === 'nodetel/http');
+    expect(access.filter((l) => l.attributes['url.path'] === '/healthz')).toHaveLength(0);
+    const one = access.filter((l) => l.attributes.request_id === 'rid-7');
+    expect(one).toHaveLength(1);
+    expect(one[0]!.eventName).toBe('http.server.access');
+    expect(one[0]!.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 200, 'url.path': '/work/7', 'user_agent.original': 'node' });
+    expect(one[0]!.attributes.duration_ms).toBeGreaterThan(0);
+    expect(one[0]!.traceId).toBe(serverSpan('/work/7').traceId);
+    const failed = access.find((l) => l.attributes.request_id === 'rid-fail')!;
+    expect([failed.severityText, failed.attributes['http.response.status_code']]).toEqual(['ERROR', 500]);
+  });
+});
+
+describe('a crashing app', () => {
+  it('sends a FATAL record with the exception, and exits and reports exactly as without the preload', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const bare = await startApp('logging.cjs', { preload: false });
+      await (await fetch(`${bare.url}/crash`)).text();
+      const bareExit = await bare.exited;
+
+      const app = await startApp('logging.cjs', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRICS_EXPORTER: 'none' } });
+      await (await fetch(`${app.url}/crash`, { headers: { 'x-request-id': 'rid-crash' } })).text();
+      const exit = await app.exited;
+
+      expect(exit).toEqual(bareExit);
+      expect(exit.code).toBe(1);
+      expect(app.stderr()).toBe(bare.stderr());
+      const fatal = await receiver.waitFor(() => receiver.logs.find((l) => l.severityText === 'FATAL'), { what: 'the FATAL record' });
+      expect(fatal.severityNumber).toBe(21);
+      expect(fatal.attributes).toMatchObject({ 'exception.type': 'Error', 'exception.message': 'kaboom', request_id: 'rid-crash' });
+      expect(String(fatal.attributes['exception.stacktrace'])).toContain('kaboom');
+      const span = receiver.spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/crash');
+      expect(fatal.traceId).toBe(span?.traceId);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
