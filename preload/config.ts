@@ -107,14 +107,7 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
     traces: {
       exporter: read.exporter('OTEL_TRACES_EXPORTER'),
       otlp: read.otlp('TRACES', 'v1/traces'),
-      batch: {
-        scheduledDelayMillis: read.number('OTEL_BSP_SCHEDULE_DELAY', 5000, { min: 0 }),
-        exportTimeoutMillis: read.number('OTEL_BSP_EXPORT_TIMEOUT', 30000, { min: 1 }),
-        // The spec's 2048 sizes a queue of span objects; ours holds encoded bytes (~400 B a span),
-        // so four times the room costs ~3 MB and rides out a stalled Collector without losing spans.
-        maxQueueSize: read.number('OTEL_BSP_MAX_QUEUE_SIZE', 8192, { min: 1 }),
-        maxExportBatchSize: read.number('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, { min: 1 }),
-      },
+      batch: read.batch('OTEL_BSP', 5000),
       limits: {
         attributeCountLimit: read.number('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', read.number('OTEL_ATTRIBUTE_COUNT_LIMIT', 128, { min: 0 }), { min: 0 }),
         attributeValueLengthLimit: read.number('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', read.number('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', Infinity, { min: 0 }), { min: 0 }),
@@ -138,13 +131,7 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
     logs: {
       exporter: read.exporter('OTEL_LOGS_EXPORTER'),
       otlp: read.otlp('LOGS', 'v1/logs'),
-      batch: {
-        scheduledDelayMillis: read.number('OTEL_BLRP_SCHEDULE_DELAY', 1000, { min: 0 }),
-        exportTimeoutMillis: read.number('OTEL_BLRP_EXPORT_TIMEOUT', 30000, { min: 1 }),
-        // As for spans: records wait encoded, so more room than the spec's 2048 costs little.
-        maxQueueSize: read.number('OTEL_BLRP_MAX_QUEUE_SIZE', 8192, { min: 1 }),
-        maxExportBatchSize: read.number('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, { min: 1 }),
-      },
+      batch: read.batch('OTEL_BLRP', 1000),
       console: read.bool('NODETEL_LOGS_CONSOLE', true),
       accessLog: read.bool('NODETEL_ACCESS_LOG', true),
     },
@@ -249,6 +236,18 @@ class Reader {
     if (known.length !== values.length) this.warn(`${name}=${values.join(',')}: only otlp, console and none are supported; using ${known[0] ?? 'otlp'}`);
     if (known.length > 1) this.warn(`${name}: one exporter at a time is supported; using ${known[0]}`);
     return known[0] ?? 'otlp';
+  }
+
+  /** A batch processor's settings: OTEL_BSP_* for spans, OTEL_BLRP_* for log records. */
+  batch(prefix: string, scheduledDelayMillis: number): BatchConfig {
+    return {
+      scheduledDelayMillis: this.number(`${prefix}_SCHEDULE_DELAY`, scheduledDelayMillis, { min: 0 }),
+      exportTimeoutMillis: this.number(`${prefix}_EXPORT_TIMEOUT`, 30000, { min: 1 }),
+      // The spec's 2048 sizes a queue of objects; ours holds encoded bytes (~400 B a span), so
+      // four times the room costs ~3 MB and rides out a stalled Collector without losing any.
+      maxQueueSize: this.number(`${prefix}_MAX_QUEUE_SIZE`, 8192, { min: 1 }),
+      maxExportBatchSize: this.number(`${prefix}_MAX_EXPORT_BATCH_SIZE`, 512, { min: 1 }),
+    };
   }
 
   /** The OTLP exporter settings of one signal: OTEL_EXPORTER_OTLP_<SIGNAL>_* over OTEL_EXPORTER_OTLP_*. */
