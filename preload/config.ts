@@ -73,6 +73,8 @@ export interface Config {
     batch: BatchConfig;
     /** Capture console.log/info/warn/error/debug as records (what the app prints is unchanged). */
     console: boolean;
+    /** Print console output as JSON lines carrying trace_id, span_id and request_id. */
+    consoleJson: boolean;
     /** One record per request (health checks never). */
     accessLog: boolean;
   };
@@ -133,6 +135,7 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
       otlp: read.otlp('LOGS', 'v1/logs'),
       batch: read.batch('OTEL_BLRP', 1000),
       console: read.bool('NODETEL_LOGS_CONSOLE', true),
+      consoleJson: read.bool('NODETEL_CONSOLE_JSON', false),
       accessLog: read.bool('NODETEL_ACCESS_LOG', true),
     },
     propagators: read.list('OTEL_PROPAGATORS', 'tracecontext,baggage'),

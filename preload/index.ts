@@ -75,7 +75,7 @@ export function start(): void {
   if (logPipeline) {
     // After the tracing subscribers: the access log reads the context they enter.
     if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emit('http', r), config.ignoredPaths);
-    if (config.logs.console) captureConsole((r) => logPipeline.emit('console', r));
+    if (config.logs.console || config.logs.consoleJson) captureConsole(config.logs.console ? (r) => logPipeline.emit('console', r) : undefined, config.logs.consoleJson);
     // The process is about to die: load the SDK now, so the record reaches the queue drained at exit.
     recordCrashes((r) => {
       logPipeline.load();

@@ -2,8 +2,10 @@
 // replaced by ones that first call the original with the same arguments (so what is printed
 // does not change by a byte) and then emit a record: console has no diagnostics channel.
 // The record is made inside the caller's context, so it carries the request's trace and id.
+// With `json`, what is printed becomes one JSON line per call instead (time, level, msg,
+// trace_id, span_id, request_id), for clusters that collect stdout rather than OTLP.
 import { format } from 'node:util';
-import type { LogRecord } from '@opentelemetry/api';
+import { trace, type Context, type LogRecord } from '@opentelemetry/api';
 import { REQUEST_ID_KEY, activeContext } from '../trace/context';
 
 const LEVELS = {
@@ -14,32 +16,51 @@ const LEVELS = {
   error: { severityNumber: 17, severityText: 'ERROR', stream: 'stderr' },
 } as const;
 
-export function captureConsole(emit: (record: LogRecord) => void): void {
+export function captureConsole(emit: ((record: LogRecord) => void) | undefined, json: boolean): void {
   let inside = false; // a record that itself ends up on the console must not loop
   for (const [method, level] of Object.entries(LEVELS)) {
     const name = method as keyof typeof LEVELS;
     const original = console[name];
     console[name] = function (this: unknown, ...args: unknown[]) {
-      original.apply(this, args);
-      if (inside) return;
+      if (inside) return original.apply(this, args);
       inside = true;
       try {
         const ctx = activeContext();
         const requestId = ctx.getValue(REQUEST_ID_KEY);
-        const attributes: LogRecord['attributes'] = { 'log.iostream': level.stream };
-        if (typeof requestId === 'string') attributes.request_id = requestId;
-        const error = args.find((a): a is Error => a instanceof Error);
-        if (error) {
-          attributes['exception.type'] = error.name;
-          attributes['exception.message'] = error.message;
-          if (error.stack) attributes['exception.stacktrace'] = error.stack;
+        const message = format(...args);
+        if (json) original.call(this, jsonLine(level.severityText, message, ctx, requestId));
+        else original.apply(this, args);
+        try {
+          emit?.(record(level, message, args, ctx, requestId));
+        } catch {
+          // Telemetry must never break a console call.
         }
-        emit({ severityNumber: level.severityNumber, severityText: level.severityText, body: format(...args), attributes, context: ctx });
-      } catch {
-        // Telemetry must never break a console call.
       } finally {
         inside = false;
       }
     };
   }
+}
+
+function record(level: (typeof LEVELS)[keyof typeof LEVELS], message: string, args: unknown[], ctx: Context, requestId: unknown): LogRecord {
+  const attributes: LogRecord['attributes'] = { 'log.iostream': level.stream };
+  if (typeof requestId === 'string') attributes.request_id = requestId;
+  const error = args.find((a): a is Error => a instanceof Error);
+  if (error) {
+    attributes['exception.type'] = error.name;
+    attributes['exception.message'] = error.message;
+    if (error.stack) attributes['exception.stacktrace'] = error.stack;
+  }
+  return { severityNumber: level.severityNumber, severityText: level.severityText, body: message, attributes, context: ctx };
+}
+
+function jsonLine(level: string, msg: string, ctx: Context, requestId: unknown): string {
+  const span = trace.getSpanContext(ctx);
+  const line: Record<string, string> = { time: new Date().toISOString(), level: level.toLowerCase(), msg };
+  if (span) {
+    line.trace_id = span.traceId;
+    line.span_id = span.spanId;
+  }
+  if (typeof requestId === 'string') line.request_id = requestId;
+  return JSON.stringify(line);
 }

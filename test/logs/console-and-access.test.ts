@@ -113,3 +113,29 @@ describe('a crashing app', () => {
     }
   });
 });
+
+describe('NODETEL_CONSOLE_JSON=true', () => {
+  it('prints each console call as one JSON line carrying the trace, span and request ids', async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startApp('logging.cjs', {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none', NODETEL_CONSOLE_JSON: 'true' },
+      ready: /"msg":"listening (\d+)"/,
+    });
+    try {
+      await (await fetch(`${app.url}/work/4`, { headers: { 'x-request-id': 'rid-json' } })).text();
+      const span = await receiver.waitFor(() => receiver.spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/work/4'), { what: 'the span' });
+      const lines = app
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, string>);
+      const work = lines.find((l) => l.msg === 'work 4')!;
+      expect(work).toMatchObject({ level: 'info', trace_id: span.traceId, span_id: span.spanId, request_id: 'rid-json' });
+      expect(Number.isNaN(Date.parse(work.time!))).toBe(false);
+      expect(lines.find((l) => l.msg.startsWith('listening'))).not.toHaveProperty('trace_id');
+    } finally {
+      await app.stop();
+      await receiver.close();
+    }
+  });
+});
