@@ -1,6 +1,7 @@
 // The one place that reads the environment. Everything else receives a typed Config.
 // A bad value never stops the app: it is reported once (the warning names the variable,
 // the value and the fix) and replaced by the documented default.
+import { redactOptionProblems, type RedactOptions } from './redact';
 import { reportOnce } from './report';
 
 export type ExporterKind = 'otlp' | 'console' | 'none';
@@ -78,6 +79,8 @@ export interface Config {
     /** One record per request (health checks never). */
     accessLog: boolean;
   };
+  /** More secret key names and patterns for redaction, on top of the built-in ones. */
+  redact: RedactOptions;
   propagators: string[];
   logLevel: string;
   instrumentations: { enabled: Set<string> | undefined; disabled: Set<string> };
@@ -138,6 +141,7 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
       consoleJson: read.bool('NODETEL_CONSOLE_JSON', false),
       accessLog: read.bool('NODETEL_ACCESS_LOG', true),
     },
+    redact: read.redaction(),
     propagators: read.list('OTEL_PROPAGATORS', 'tracecontext,baggage'),
     logLevel: read.oneOf('OTEL_LOG_LEVEL', 'info', ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all']),
     instrumentations: read.instrumentations(),
@@ -171,7 +175,7 @@ function defaultWarn(message: string): void {
 class Reader {
   constructor(
     private readonly env: Env,
-    private readonly warn: Warn,
+    readonly warn: Warn,
   ) {}
 
   string(name: string): string | undefined {
@@ -239,6 +243,34 @@ class Reader {
     if (known.length !== values.length) this.warn(`${name}=${values.join(',')}: only otlp, console and none are supported; using ${known[0] ?? 'otlp'}`);
     if (known.length > 1) this.warn(`${name}: one exporter at a time is supported; using ${known[0]}`);
     return known[0] ?? 'otlp';
+  }
+
+  /** NODETEL_REDACT_KEYS (comma list) and NODETEL_REDACT_PATTERNS (a JSON array of RegExp sources, or one source); bad entries are reported and dropped. */
+  redaction(): RedactOptions {
+    const extraKeys = this.list('NODETEL_REDACT_KEYS', '');
+    const raw = this.string('NODETEL_REDACT_PATTERNS');
+    let extraPatterns: string[] = [];
+    if (raw?.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        extraPatterns = Array.isArray(parsed) ? parsed.map(String) : [];
+      } catch {
+        this.warn(`NODETEL_REDACT_PATTERNS is not a JSON array of strings (e.g. ["order-\\\\d{8}"]); ignored`);
+      }
+    } else if (raw) {
+      extraPatterns = [raw];
+    }
+    const bad = new Map<string, Set<number>>();
+    for (const problem of redactOptionProblems({ extraKeys, extraPatterns })) {
+      const variable = problem.option === 'extraKeys' ? 'NODETEL_REDACT_KEYS' : 'NODETEL_REDACT_PATTERNS';
+      this.warn(`${variable}: "${problem.value}" ${problem.message}; ignored`);
+      if (!bad.has(problem.option)) bad.set(problem.option, new Set());
+      bad.get(problem.option)!.add(problem.index);
+    }
+    return {
+      extraKeys: extraKeys.filter((_, i) => !bad.get('extraKeys')?.has(i)),
+      extraPatterns: extraPatterns.filter((_, i) => !bad.get('extraPatterns')?.has(i)),
+    };
   }
 
   /** A batch processor's settings: OTEL_BSP_* for spans, OTEL_BLRP_* for log records. */

@@ -39,6 +39,11 @@ export interface HeartbeatMessage {
 }
 
 const STARTED = Symbol.for('nodetel.heartbeat.started');
+/**
+ * Package managers that start the app (`NODE_OPTIONS=... npm start`) load the preload too, and
+ * stay alive while the app runs: their heartbeat would say "alive" for an app that is blocked.
+ */
+const PACKAGE_MANAGER = /[\\/](npm-cli|npx-cli|yarn|pnpm|corepack)\.c?js$/;
 /** Set by the agent on itself: a heartbeat from the agent's own process must never count for the app. */
 const AGENT = Symbol.for('nodetel.agent');
 /** Servers we watch for `listening`, bounded: an app opens a handful. */
@@ -54,6 +59,7 @@ export function startHeartbeat(options: HeartbeatOptions): void {
     const g = globalThis as Record<symbol, unknown>;
     if (g[STARTED]) return;
     g[STARTED] = true;
+    if (PACKAGE_MANAGER.test(process.argv[1] ?? '')) return;
     const target = parseTarget(options.target);
     if (typeof target === 'string') {
       say(`heartbeat not started: ${target}`);

@@ -24,6 +24,7 @@ import { LogPipeline, type LogQueue } from './logs/pipeline';
 import { HttpMetrics } from './metrics/http-metrics';
 import { measureHttpServers } from './metrics/http-server';
 import { DeferredMeterProvider, startMetrics, type MetricsPipeline } from './metrics/sdk';
+import { createRedactor } from './redact';
 import { flushOnExit, type Flushable } from './shutdown';
 import { ContextStorage } from './trace/context';
 import { ConfiguredPropagator } from './trace/propagation';
@@ -38,6 +39,7 @@ export function start(): void {
   if (!config.enabled) return;
   diag.setLogger(diagLogger, { logLevel: diagLevel(config.logLevel), suppressOverrideMessage: true });
 
+  const redactor = createRedactor(config.redact);
   let resource: Resource | undefined;
   const getResource = (): Resource => (resource ??= buildResource(config));
 
@@ -45,7 +47,7 @@ export function start(): void {
   const spans: SpanQueue = new Batcher('spans', config.traces.batch, encodeSpan, () => createOtlpExporter(SIGNALS.traces, config.traces.otlp, getResource));
   const tracesTo = config.traces.exporter;
   const onEnd = tracesTo === 'otlp' ? (span: RecordedSpan) => spans.add(span.instrumentationScope, span) : tracesTo === 'console' ? printSpan : () => undefined;
-  const provider = new LeanTracerProvider(config, onEnd, () => settledResource(getResource()));
+  const provider = new LeanTracerProvider(config, onEnd, () => settledResource(getResource()), redactor);
   const propagator = new ConfiguredPropagator(config.propagators);
   context.setGlobalContextManager(new ContextStorage());
   trace.setGlobalTracerProvider(provider);
@@ -63,13 +65,13 @@ export function start(): void {
   const logsTo = config.logs.exporter;
   const logQueue: LogQueue | undefined =
     logsTo === 'otlp' ? new Batcher('logs', config.logs.batch, encodeLogRecord, () => createOtlpExporter(SIGNALS.logs, config.logs.otlp, getResource)) : undefined;
-  const logPipeline = logsTo !== 'none' ? new LogPipeline(logQueue, getResource) : undefined;
+  const logPipeline = logsTo !== 'none' ? new LogPipeline(logQueue, getResource, redactor) : undefined;
   if (logPipeline) logs.setGlobalLoggerProvider(logPipeline);
 
   const tracer = provider.getTracer('nodetel', VERSION);
   if (isInstrumentationEnabled(config, 'http')) {
-    traceHttpServers({ tracer, propagator, ignoredPaths: config.ignoredPaths });
-    traceHttpClients(tracer, propagator, httpMetrics);
+    traceHttpServers({ tracer, propagator, ignoredPaths: config.ignoredPaths, redactor });
+    traceHttpClients(tracer, propagator, httpMetrics, redactor);
     if (httpMetrics) measureHttpServers(httpMetrics, config.metrics.includeIgnoredPaths ? undefined : config.ignoredPaths);
   }
   if (logPipeline) {
@@ -82,7 +84,7 @@ export function start(): void {
       logPipeline.emit('crash', r);
     });
   }
-  if (isInstrumentationEnabled(config, 'undici')) traceFetch(tracer, propagator, httpMetrics);
+  if (isInstrumentationEnabled(config, 'undici')) traceFetch(tracer, propagator, httpMetrics, redactor);
   if (isInstrumentationEnabled(config, 'express')) observeExpressErrors();
   if (isInstrumentationEnabled(config, 'fastify')) observeFastify();
   if (isInstrumentationEnabled(config, 'koa')) observeKoa();

@@ -7,6 +7,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { SpanKind, trace, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import type { HttpMetrics } from '../metrics/http-metrics';
+import type { Redactor } from '../redact';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext, isSuppressed } from '../trace/context';
 import type { LeanTracer } from '../trace/tracer';
@@ -27,7 +28,7 @@ const headerSetter: TextMapSetter<ClientRequest> = {
   set: (request, key, value) => request.setHeader(key, value),
 };
 
-export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagator, metrics: HttpMetrics | undefined): void {
+export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagator, metrics: HttpMetrics | undefined, redactor: Redactor): void {
   subscribe(
     'http.client.request.created',
     guarded('http client tracing', (message) => {
@@ -39,7 +40,7 @@ export function traceHttpClients(tracer: LeanTracer, propagator: TextMapPropagat
       const authority = typeof hostHeader === 'string' ? hostHeader : request.host;
       const host = parseHost(authority, request.protocol === 'https:' ? 443 : 80);
       const span = tracer.startSpan(method, CLIENT, ctx);
-      const call = new OutgoingCall(span, metrics, method, host.address ?? request.host, host.port, `${request.protocol}//${authority}${maskUrlTarget(request.path)}`);
+      const call = new OutgoingCall(span, metrics, method, host.address ?? request.host, host.port, `${request.protocol}//${authority}${maskUrlTarget(request.path, redactor)}`);
       propagator.inject(trace.setSpan(ctx, span), request, headerSetter);
       const requestId = ctx.getValue(REQUEST_ID_KEY);
       if (typeof requestId === 'string' && !request.hasHeader(REQUEST_ID_HEADER)) request.setHeader(REQUEST_ID_HEADER, requestId);

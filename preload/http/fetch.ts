@@ -5,6 +5,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { SpanKind, trace, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import type { HttpMetrics } from '../metrics/http-metrics';
+import type { Redactor } from '../redact';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext, isSuppressed } from '../trace/context';
 import type { LeanTracer } from '../trace/tracer';
@@ -30,7 +31,7 @@ const headerSetter: TextMapSetter<UndiciRequest> = {
   set: (request, key, value) => request.addHeader(key, value),
 };
 
-export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator, metrics: HttpMetrics | undefined): void {
+export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator, metrics: HttpMetrics | undefined, redactor: Redactor): void {
   subscribe(
     'undici:request:create',
     guarded('fetch tracing', (message) => {
@@ -41,7 +42,7 @@ export function traceFetch(tracer: LeanTracer, propagator: TextMapPropagator, me
       const origin = new URL(String(request.origin));
       const port = origin.port ? Number(origin.port) : origin.protocol === 'https:' ? 443 : 80;
       const span = tracer.startSpan(method, CLIENT, ctx);
-      request[CALL] = new OutgoingCall(span, metrics, method, origin.hostname.replace(/^\[|\]$/g, ''), port, `${origin.origin}${maskUrlTarget(request.path)}`);
+      request[CALL] = new OutgoingCall(span, metrics, method, origin.hostname.replace(/^\[|\]$/g, ''), port, `${origin.origin}${maskUrlTarget(request.path, redactor)}`);
       propagator.inject(trace.setSpan(ctx, span), request, headerSetter);
       const requestId = ctx.getValue(REQUEST_ID_KEY);
       if (typeof requestId === 'string' && !hasHeader(request.headers, REQUEST_ID_HEADER)) request.addHeader(REQUEST_ID_HEADER, requestId);

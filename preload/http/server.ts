@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ROOT_CONTEXT, SpanKind, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
+import type { Redactor } from '../redact';
 import { guarded } from '../report';
 import { SUPPRESSED_CONTEXT, enterContext } from '../trace/context';
 import { RequestContext } from '../trace/request-context';
@@ -15,7 +16,6 @@ import { RecordedSpan, exceptionAttributes } from '../trace/span';
 import { now } from '../trace/time';
 import type { LeanTracer } from '../trace/tracer';
 import { errorType, normalizeMethod, parseHost } from './attributes';
-import { maskQuery } from './query';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 
 const SPAN = Symbol('nodetel.serverSpan');
@@ -41,9 +41,10 @@ export interface ServerTracingOptions {
   tracer: LeanTracer;
   propagator: TextMapPropagator;
   ignoredPaths: Set<string>;
+  redactor: Redactor;
 }
 
-export function traceHttpServers({ tracer, propagator, ignoredPaths }: ServerTracingOptions): void {
+export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }: ServerTracingOptions): void {
   subscribe(
     'http.server.request.start',
     guarded('http server tracing', (message) => {
@@ -69,7 +70,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths }: ServerTra
         if (method === '_OTHER' && request.method) a['http.request.method_original'] = request.method;
         a['url.scheme'] = encrypted ? 'https' : 'http';
         a['url.path'] = path;
-        if (q !== -1) a['url.query'] = maskQuery(url.slice(q + 1));
+        if (q !== -1) a['url.query'] = redactor.queryString(url.slice(q + 1));
         if (host.address) a['server.address'] = host.address;
         a['server.port'] = host.port;
         const client = socket?.remoteAddress;

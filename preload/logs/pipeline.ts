@@ -7,6 +7,7 @@ import type { LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@op
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Batcher } from '../export/batcher';
+import type { Redactor } from '../redact';
 import { activeContext } from '../trace/context';
 import type { InstrumentationScope } from '../trace/span';
 import { VERSION } from '../version';
@@ -26,6 +27,7 @@ export class LogPipeline implements ApiLoggerProvider {
   constructor(
     private readonly queue: LogQueue | undefined,
     private readonly getResource: () => Resource,
+    private readonly redactor: Redactor,
   ) {}
 
   hasEarly(): boolean {
@@ -57,7 +59,7 @@ export class LogPipeline implements ApiLoggerProvider {
       processors: [
         queue
           ? {
-              onEmit: (record: ReadableLogRecord) => queue.add(record.instrumentationScope, record),
+              onEmit: (record: ReadableLogRecord) => queue.add(record.instrumentationScope, this.redacted(record)),
               forceFlush: () => queue.flush(5000),
               shutdown: () => queue.flush(5000),
             }
@@ -67,6 +69,23 @@ export class LogPipeline implements ApiLoggerProvider {
     for (const { scope, record } of this.early) this.ownLogger(scope).emit(record);
     this.early = [];
     return this.provider;
+  }
+
+  /** The record as it may leave the process: body and attributes through the redactor (encoded at once, so a view suffices). */
+  private redacted(record: ReadableLogRecord): ReadableLogRecord {
+    return {
+      hrTime: record.hrTime,
+      hrTimeObserved: record.hrTimeObserved,
+      spanContext: record.spanContext,
+      severityText: record.severityText,
+      severityNumber: record.severityNumber,
+      body: this.redactor.value(record.body),
+      eventName: record.eventName,
+      resource: record.resource,
+      instrumentationScope: record.instrumentationScope,
+      attributes: this.redactor.attributes(record.attributes) as ReadableLogRecord['attributes'],
+      droppedAttributesCount: record.droppedAttributesCount,
+    };
   }
 
   private ownLogger(source: string): Logger {

@@ -28,20 +28,23 @@ const QUALIFIERS = new Set([
   'count', 'type', 'types', 'kind', 'length', 'len', 'size', 'limit', 'ttl', 'expiry', 'expires',
   'expiration', 'exp', 'at', 'in', 'age', 'policy', 'name', 'enabled', 'required', 'present',
   'valid', 'consent', 'format', 'version', 'field', 'hint', 'strength', 'url', 'uri', 'endpoint',
-  'path', 'file', 'domain', 'header',
+  'path', 'file', 'domain',
 ]);
 
-/** A compound ends with a term only if the term is at least this long (not `pan` in `japan`). */
+/** A compound ends with a term only if the term is this long (an extra `pin` is not the end of `spin`). */
 const MIN_SUFFIX = 5;
 
-/** The class of a key: not secret, secret, or one naming AWS (its value is checked for a secret key). */
+/** The class of a key: not secret; secret; naming AWS (a value like a secret key is masked); a trace id. */
 export const KEY_PLAIN = 0;
 export const KEY_SECRET = 1;
 export const KEY_AWS = 2;
-export type KeyClass = typeof KEY_PLAIN | typeof KEY_SECRET | typeof KEY_AWS;
+/** A trace or span id (`trace_id`, `spanId`): hex that may, once in a while, look like a card number. */
+export const KEY_TRACE_ID = 3;
+export type KeyClass = typeof KEY_PLAIN | typeof KEY_SECRET | typeof KEY_AWS | typeof KEY_TRACE_ID;
 
-/** Keys seen are remembered, up to this many (then forgotten all at once: bounded memory). */
+/** Keys seen are remembered, up to this many and this long (then forgotten all at once: bounded memory). */
 const CACHE_MAX = 4096;
+const CACHED_KEY_MAX = 128;
 
 const LOWER = 1;
 const UPPER = 2;
@@ -106,6 +109,7 @@ export class KeyMatcher {
     let c = this.cache.get(key);
     if (c === undefined) {
       c = this.compute(keyWords(key));
+      if (key.length > CACHED_KEY_MAX) return c;
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       this.cache.set(key, c);
     }
@@ -122,16 +126,21 @@ export class KeyMatcher {
     const joined = n === 1 ? words[0]! : words.join('');
     if (EXEMPT.has(joined)) return KEY_PLAIN;
     if (EXACT.has(joined)) return KEY_SECRET;
-    if (n > 1 && QUALIFIERS.has(words[n - 1]!)) return KEY_PLAIN;
+    // A match counts if it reaches the last word, or if the last word does not qualify it
+    // (`token_count` is a number; an extra term `token_count` itself still matches).
+    const qualified = n > 1 && QUALIFIERS.has(words[n - 1]!);
     for (let i = 0; i < n; i++) {
       const terms = this.byFirst.get(words[i]!);
-      if (terms && terms.some((t) => contains(words, i, t))) return KEY_SECRET;
+      if (terms && terms.some((t) => contains(words, i, t) && (!qualified || i + t.length === n))) return KEY_SECRET;
     }
-    for (const w of words) {
+    for (let i = qualified ? n - 1 : 0; i < n; i++) {
+      const w = words[i]!;
       if (w.length <= MIN_SUFFIX) continue;
       for (const s of this.suffixes) if (w.length > s.length && w.endsWith(s)) return KEY_SECRET;
     }
-    return words.includes('aws') ? KEY_AWS : KEY_PLAIN;
+    if (words.includes('aws')) return KEY_AWS;
+    if (n >= 2 && words[n - 1] === 'id' && (words[n - 2] === 'trace' || words[n - 2] === 'span')) return KEY_TRACE_ID;
+    return KEY_PLAIN;
   }
 }
 

@@ -55,3 +55,19 @@ export function isCardNumber(s: string, start = 0, end = s.length): boolean {
   }
   return count >= 13 && count <= 19 && issuerPrefix(first4) && luhnValid(s, start, end);
 }
+
+/** The same for a number (a card number held as one): 13 to 19 digits, as exact integers only. */
+export function isCardNumberValue(v: number): boolean {
+  if (!(v >= 1e12 && v <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(v)) return false;
+  let scale = 1e12; // 10 ** (digits - 1)
+  while (v >= scale * 10) scale *= 10;
+  if (!issuerPrefix(Math.floor(v / (scale / 1000)))) return false; // timestamps in ms start with 1
+  let sum = 0;
+  let double = false;
+  for (let rest = v; rest > 0; rest = Math.floor(rest / 10)) {
+    const d = rest % 10;
+    sum += double ? (d > 4 ? d * 2 - 9 : d * 2) : d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}

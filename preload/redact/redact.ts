@@ -3,7 +3,8 @@
 // (see patterns.ts). Inputs are never changed: what contains a secret is copied, what does not is
 // shared, so a record without secrets comes back as the very same object and nothing is allocated.
 import { RedactOptionError, type RedactProblem } from './errors';
-import { KEY_AWS, KEY_SECRET, KeyMatcher, keyWords } from './keys';
+import { KEY_AWS, KEY_SECRET, KEY_TRACE_ID, KeyMatcher, keyWords } from './keys';
+import { isCardNumber, isCardNumberValue } from './luhn';
 import { REDACTED, StringMasker } from './patterns';
 
 export interface RedactOptions {
@@ -29,6 +30,8 @@ export interface Redactor {
 /** Deeper than this, a subtree is not inspected but replaced (and the stack is safe). */
 export const MAX_DEPTH = 1000;
 const TOO_DEEP = '[REDACTED:too_deep]';
+/** A card number held as a number (or bigint) becomes this string. */
+const CARD = '[REDACTED:card]';
 const UNREADABLE = '[REDACTED:unreadable]';
 const UNREADABLE_KEY = 'nodetel.redaction.error';
 /** What a secret query parameter's value becomes (the HTTP semantic conventions' word). */
@@ -94,8 +97,9 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 
 class Redaction implements Redactor {
   /** The objects being walked, outermost first, and the copy of each if one was made. */
-  private readonly path: object[] = [];
+  private readonly path: (object | undefined)[] = [];
   private readonly copies: (object | undefined)[] = [];
+  private top = 0;
   /** Where the current top-level call's path starts (a getter may call us again). */
   private base = 0;
   private cycles = NO_CYCLE;
@@ -107,8 +111,7 @@ class Redaction implements Redactor {
   ) {}
 
   value<T>(v: T): T {
-    if (typeof v === 'string') return this.strings.mask(v) as T;
-    if (typeof v !== 'object' || v === null) return v;
+    if (typeof v !== 'object' || v === null) return this.walk(v, 0) as T;
     const saved = this.enter();
     try {
       let out = this.object(v, 0);
@@ -216,13 +219,18 @@ class Redaction implements Redactor {
   // whole rather than let through.
   private enter(): number {
     const saved = this.base | (this.cycles << 28);
-    this.base = this.path.length;
+    this.base = this.top;
     this.cycles = NO_CYCLE;
     return saved;
   }
 
   private leave(saved: number): void {
-    this.path.length = this.copies.length = this.base;
+    // After an exception the path still holds what was being walked.
+    for (let i = this.base; i < this.path.length && this.path[i] !== undefined; i++) {
+      this.path[i] = undefined;
+      this.copies[i] = undefined;
+    }
+    this.top = this.base;
     this.base = saved & 0xfffffff;
     this.cycles = saved >>> 28;
   }
@@ -232,19 +240,22 @@ class Redaction implements Redactor {
     const cls = this.keys.classify(key);
     if (cls === KEY_SECRET) return secretValue(v);
     if (cls === KEY_AWS && typeof v === 'string' && AWS_SECRET.test(v)) return '[REDACTED:aws_secret_key]';
+    if (cls === KEY_TRACE_ID && typeof v === 'string') return v; // 16 hex digits can be all decimal and Luhn-valid
     return this.walk(v, depth);
   }
 
   private walk(v: unknown, depth: number): unknown {
     if (typeof v === 'string') return this.strings.mask(v);
-    if (typeof v !== 'object' || v === null) return v;
-    return this.object(v, depth);
+    if (typeof v === 'object') return v === null ? v : this.object(v, depth);
+    if (typeof v === 'number') return v >= 1e12 && isCardNumberValue(v) ? CARD : v;
+    if (typeof v === 'bigint') return v >= 1_000_000_000_000n && v < 10_000_000_000_000_000_000n && isCardNumber(String(v)) ? CARD : v;
+    return v;
   }
 
   private object(o: object, depth: number): unknown {
-    if (ArrayBuffer.isView(o)) return o; // Buffers, typed arrays: bytes, not text
     const path = this.path;
-    for (let i = this.base; i < path.length; i++) {
+    const top = this.top;
+    for (let i = this.base; i < top; i++) {
       // A cycle. A structure with cycles and no secret comes back as it is, so the first walk
       // leaves back references alone. If that walk copied anything, it is walked again, and then
       // a back reference points at the ancestor's copy (made now if need be), never at the
@@ -255,19 +266,23 @@ class Redaction implements Redactor {
       return o;
     }
     if (depth >= MAX_DEPTH) return TOO_DEEP;
-    const at = path.length;
-    path.push(o);
-    this.copies.push(undefined);
-    try {
-      if (Array.isArray(o)) return this.array(o, at, depth + 1);
-      if (o instanceof Error) return this.error(o, at, depth + 1);
-      if (o instanceof Map) return this.map(o, at, depth + 1);
-      if (o instanceof Set) return this.set(o, at, depth + 1);
-      return this.record(o as Record<string, unknown>, at, depth + 1);
-    } finally {
-      path.length = at;
-      this.copies.length = at;
-    }
+    path[top] = o;
+    this.copies[top] = undefined;
+    this.top = top + 1;
+    let out: unknown;
+    const proto: unknown = Object.getPrototypeOf(o);
+    if (proto === Object.prototype || proto === null) out = this.record(o as Record<string, unknown>, top, depth + 1);
+    else if (Array.isArray(o)) out = this.array(o, top, depth + 1);
+    else if (ArrayBuffer.isView(o)) out = o; // Buffers, typed arrays: bytes, not text
+    else if (o instanceof Error) out = this.error(o, top, depth + 1);
+    else if (o instanceof Map) out = this.map(o, top, depth + 1);
+    else if (o instanceof Set) out = this.set(o, top, depth + 1);
+    else out = this.record(o as Record<string, unknown>, top, depth + 1);
+    // Nothing of the caller's is kept once the walk is done.
+    path[top] = undefined;
+    this.copies[top] = undefined;
+    this.top = top;
+    return out;
   }
 
   private record(o: Record<string, unknown>, at: number, depth: number): object {
@@ -278,8 +293,12 @@ class Redaction implements Redactor {
       const r = this.keyed(k, v, depth);
       if (!Object.is(r, v)) {
         if (copy === undefined) {
-          copy = (this.copies[at] ??= emptyLike(o)) as Record<string, unknown>;
-          Object.assign(copy, o);
+          const placeholder = this.copies[at] as Record<string, unknown> | undefined;
+          // A spread clones a plain object fastest; an object of a class keeps its prototype.
+          if (placeholder) copy = Object.assign(placeholder, o);
+          else if (Object.getPrototypeOf(o) === Object.prototype) copy = { ...o };
+          else copy = Object.assign(emptyLike(o), o) as Record<string, unknown>;
+          this.copies[at] = copy;
         }
         copy[k] = r;
       }
@@ -294,8 +313,10 @@ class Redaction implements Redactor {
       const r = this.walk(v, depth);
       if (!Object.is(r, v)) {
         if (copy === undefined) {
-          copy = (this.copies[at] ??= []) as unknown[];
-          for (let j = 0; j < a.length; j++) copy[j] = a[j];
+          const placeholder = this.copies[at] as unknown[] | undefined;
+          if (placeholder) for (let j = 0; j < a.length; j++) placeholder[j] = a[j];
+          copy = placeholder ?? a.slice();
+          this.copies[at] = copy;
         }
         copy[i] = r;
       }

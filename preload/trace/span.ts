@@ -46,6 +46,8 @@ export class RecordedSpan implements Span {
   droppedEventsCount = 0;
   droppedLinksCount = 0;
   private attributeCount = 0;
+  /** Set once the API (the app, or an exception) wrote something: only then is there anything to redact. */
+  touched = false;
 
   constructor(
     private readonly sink: SpanSink,
@@ -77,6 +79,7 @@ export class RecordedSpan implements Span {
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
     if (this.ended || !key || !isAttributeValue(value)) return this;
+    this.touched = true;
     const limits = this.sink.limits;
     if (!(key in this.attributes)) {
       if (this.attributeCount >= limits.attributeCountLimit) {
@@ -96,6 +99,7 @@ export class RecordedSpan implements Span {
 
   addEvent(name: string, attributesOrTime?: SpanAttributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this;
+    this.touched = true;
     if (this.events.length >= this.sink.limits.eventCountLimit) {
       this.droppedEventsCount++;
       return this;

@@ -2,7 +2,9 @@
 // calls. It samples with the SDK's samplers, makes RecordedSpans, and hands sampled ones to the
 // span queue when they end.
 import { INVALID_SPAN_CONTEXT, SpanKind, context, trace, type Context, type Link, type Sampler, type Span, type SpanContext, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { Config, SpanLimits } from '../config';
+import type { Redactor } from '../redact';
 import { sdkTrace } from '../lazy';
 import { activeContext, isSuppressed } from './context';
 import { newSpanId, newTraceId } from './ids';
@@ -22,6 +24,7 @@ export class LeanTracerProvider implements TracerProvider, SpanSink {
     private readonly config: Config,
     private readonly onSampledEnd: (span: RecordedSpan) => void,
     private readonly getResource: () => unknown,
+    private readonly redactor: Redactor,
   ) {
     this.limits = config.traces.limits;
   }
@@ -41,7 +44,14 @@ export class LeanTracerProvider implements TracerProvider, SpanSink {
   }
 
   onEnd(span: RecordedSpan): void {
-    if (span.spanContext().traceFlags & SAMPLED) this.onSampledEnd(span);
+    if (!(span.spanContext().traceFlags & SAMPLED)) return;
+    // Our own attributes are known-safe (url.query is redacted where it is set); what the API
+    // wrote, the app's attributes and exception events, passes the redactor before it leaves.
+    if (span.touched) {
+      span.attributes = this.redactor.attributes(span.attributes) as Attributes;
+      for (const event of span.events) if (event.attributes) event.attributes = this.redactor.attributes(event.attributes) as Attributes;
+    }
+    this.onSampledEnd(span);
   }
 
   /** Starts a span as the SDK would: child of ctx's span, sampled by OTEL_TRACES_SAMPLER. */

@@ -28,8 +28,9 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     );
     await (await fetch(`${app.url}/fail`, { headers: { 'x-request-id': 'rid-fail' } })).text();
     await (await fetch(`${app.url}/healthz`)).text();
-    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 1 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 1, {
-      what: `${N + 1} access-log records and server spans`,
+    await (await fetch(`${app.url}/secret?token=t0p&page=1`)).text();
+    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 2 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 2, {
+      what: `${N + 2} access-log records and server spans`,
     });
   });
 
@@ -71,6 +72,20 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     const linesOf = (output: string) => output.split('\n').filter((l) => l === 'work 3' || l === 'done 3');
     expect(linesOf(app.stdout())).toContain('work 3');
     expect(linesOf(app.stdout()).slice(-2)).toEqual(linesOf(bare.stdout()));
+  });
+
+  it('redacts secrets in log bodies, span attributes and url.query before they leave the process', () => {
+    const line = consoleRecords().find((l) => String(l.body).startsWith('signup'))!;
+    const body = String(line.body);
+    expect(body).not.toContain('ada@example.com');
+    expect(body).not.toContain('hunter2');
+    expect(body).not.toContain('4111 1111 1111 1111');
+    expect(body).toContain('pro');
+    const span = serverSpan('/secret');
+    expect(JSON.stringify(span.attributes)).not.toContain('ada@example.com');
+    expect(span.attributes['auth.token']).toBe('[REDACTED]');
+    expect(span.attributes['url.query']).toBe('token=REDACTED&page=1');
+    expect(JSON.stringify(receiver.logs, (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('t0p');
   });
 
   it('writes one access-log record per request and none for a health check', () => {
