@@ -54,8 +54,8 @@ abstract class SeriesSet<P extends { attributes: Attributes; startTime: HrTime }
   protected point(key: string, attributes: () => Attributes): P {
     let point = this.points.get(key);
     if (point) return point;
-    // One series is kept for the overflow itself, as the SDK does.
-    if (this.points.size >= this.limit - 1) return (this.overflow ??= this.create(OVERFLOW));
+    // The spec's guarantee: up to `limit` attribute sets never overflow; the overflow series comes on top.
+    if (this.points.size >= this.limit) return (this.overflow ??= this.create(OVERFLOW));
     point = this.create(attributes());
     this.points.set(key, point);
     return point;
