@@ -87,13 +87,15 @@ export interface Config {
   /** Request paths that are never traced (health checks, scrapes). */
   ignoredPaths: Set<string>;
   shutdownTimeoutMillis: number;
+  /** Where the app's heartbeat goes (the agent sidecar), e.g. udp://127.0.0.1:4319; undefined: none. */
+  heartbeat: { target: string | undefined; intervalMillis: number };
 }
 
 /** Names accepted by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
 export const INSTRUMENTATIONS = ['http', 'undici', 'express', 'fastify', 'koa'] as const;
 export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
 
-export const DEFAULT_IGNORED_PATHS = '/healthz,/readyz,/livez,/health,/metrics';
+export const DEFAULT_IGNORED_PATHS = '/healthz,/readyz,/livez,/startupz,/health,/metrics';
 
 const DETECTORS = ['env', 'host', 'os', 'process', 'serviceinstance', 'container'];
 
@@ -147,6 +149,10 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
     instrumentations: read.instrumentations(),
     ignoredPaths: new Set(read.list('NODETEL_IGNORED_PATHS', DEFAULT_IGNORED_PATHS).map((p) => (p.startsWith('/') ? p : `/${p}`))),
     shutdownTimeoutMillis: read.number('NODETEL_SHUTDOWN_TIMEOUT_MS', 5000, { min: 0 }),
+    heartbeat: {
+      target: read.string('NODETEL_AGENT_HEARTBEAT'),
+      intervalMillis: read.number('NODETEL_HEARTBEAT_INTERVAL_MS', 5000, { min: 10 }),
+    },
   };
 }
 

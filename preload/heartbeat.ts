@@ -14,6 +14,7 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import { isMainThread } from 'node:worker_threads';
 
 export interface HeartbeatOptions {
   /** Where the agent listens: `udp://127.0.0.1:4319`, `udp://[::1]:4319`, `udp://localhost:4319`. */
@@ -57,7 +58,8 @@ interface Listenable {
 export function startHeartbeat(options: HeartbeatOptions): void {
   try {
     const g = globalThis as Record<symbol, unknown>;
-    if (g[STARTED]) return;
+    // A worker thread's loop is not the app's: its heartbeat would hide a blocked main thread.
+    if (g[STARTED] || !isMainThread) return;
     g[STARTED] = true;
     if (PACKAGE_MANAGER.test(process.argv[1] ?? '')) return;
     const target = parseTarget(options.target);

@@ -16,6 +16,7 @@ import { observeKoa } from './frameworks/koa';
 import { traceHttpClients } from './http/client';
 import { traceFetch } from './http/fetch';
 import { traceHttpServers } from './http/server';
+import { startHeartbeat } from './heartbeat';
 import { core, sdkTrace } from './lazy';
 import { logRequests } from './logs/access-log';
 import { captureConsole } from './logs/console';
@@ -36,6 +37,8 @@ type SpanQueue = Batcher<InstrumentationScope, RecordedSpan>;
 
 export function start(): void {
   const config = readConfig();
+  // Liveness is not telemetry: the agent hears the app even with OTEL_SDK_DISABLED=true.
+  if (config.heartbeat.target) startHeartbeat({ target: config.heartbeat.target, intervalMillis: config.heartbeat.intervalMillis });
   if (!config.enabled) return;
   diag.setLogger(diagLogger, { logLevel: diagLevel(config.logLevel), suppressOverrideMessage: true });
 

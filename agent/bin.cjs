@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+'use strict';
+// The `agent` command (package.json "bin"). Plain JavaScript so that it runs on any Node and can
+// say clearly when this one is too old or the agent is not built; then it hands over to
+// dist/agent/main.js, which `node dist/agent/main.js` also runs directly.
+//
+// It first re-executes itself (same pid, via process.execve) with V8 flags that keep the agent
+// within its memory budget: a small young generation, no optimizing compilers (the agent's own
+// JavaScript is small and mostly waits; WebAssembly, which undici's HTTP parser is, stays on its
+// baseline compiler) and a heap tuned for size. Without them the optimizing compilers alone add
+// 20-30 MB under probe load (bench/agent-footprint.mjs measures both). Flags given to node
+// explicitly are kept; `node <flags> dist/agent/main.js` skips all of this.
+globalThis[Symbol.for('nodetel.agent')] = true;
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 15)) {
+  process.stderr.write(`nodetel-agent: Node ${process.versions.node} is older than 22.15.0, the oldest Node the agent supports\n`);
+  process.exit(1);
+}
+
+const LEAN = ['--max-semi-space-size=1', '--no-opt', '--no-maglev', '--liftoff-only', '--optimize-for-size'];
+if (!process.execArgv.includes('--optimize-for-size') && typeof process.execve === 'function') {
+  process.execve(process.execPath, [process.execPath, ...LEAN, ...process.execArgv, __filename, ...process.argv.slice(2)], process.env);
+}
+
+let main;
+try {
+  main = require('../dist/agent/main.js').main;
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/agent/main.js')) {
+    process.stderr.write(`nodetel-agent: the agent is not built; run \`npm install\` (or \`npm run build\`) in ${require('node:path').dirname(__dirname)}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+main();

@@ -1,0 +1,34 @@
+// postgres: connect, run `SELECT 1` (or the configured query), disconnect, with `pg`. A new
+// connection each run: it proves that the server accepts connections (a full pool, a changed
+// password and a failover all show), which a connection kept open would not.
+import type * as Pg from 'pg';
+import type { SqlCheckConfig } from '../config';
+import { noop, onAbort, withPassword, type Check } from './check';
+
+export function createPostgresCheck(config: SqlCheckConfig): Check {
+  const pg = require('pg') as typeof Pg;
+  const connectionString = withPassword(config.url, config.password);
+  return {
+    async run(signal) {
+      const client = new pg.Client({
+        connectionString,
+        connectionTimeoutMillis: config.timeoutMs,
+        query_timeout: config.timeoutMs,
+        application_name: 'nodetel-agent',
+        keepAlive: false,
+      });
+      client.on('error', noop); // after an abort the socket's end may still be reported
+      const off = onAbort(signal, () => {
+        (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+        client.end().catch(noop);
+      });
+      try {
+        await client.connect();
+        await client.query(config.query);
+      } finally {
+        off();
+        await client.end().catch(noop);
+      }
+    },
+  };
+}

@@ -1,0 +1,227 @@
+// Helpers for the agent's tests: the agent spawned as a real process (through agent/bin.cjs, as
+// `npx agent` runs it), the app fixture under the preload with the heartbeat, a TCP proxy the test
+// can close to make a dependency unreachable, and polling of the probe endpoints.
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { REPO_ROOT, runScript, startApp, type RunningApp, type ScriptResult } from '../helpers/app.ts';
+
+export const requireDist = createRequire(import.meta.url);
+/** The compiled agent (unit tests exercise exactly what ships). */
+export const DIST_AGENT = path.join(REPO_ROOT, 'dist/agent');
+/** startApp/runScript resolve fixtures under test/fixtures; the agent's entry is two levels up. */
+const AGENT_BIN = '../../agent/bin.cjs';
+export const HEARTBEAT_PRELOAD = path.join(REPO_ROOT, 'test/fixtures/agent/heartbeat-preload.cjs');
+
+export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Every NODETEL_* variable of the test's own environment, unset, so nothing leaks into an agent. */
+function cleanNodetel(): Record<string, undefined> {
+  const out: Record<string, undefined> = {};
+  for (const key of Object.keys(process.env)) if (key.startsWith('NODETEL_')) out[key] = undefined;
+  return out;
+}
+
+export interface RunningAgent extends RunningApp {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** The UDP port heartbeats go to (0 when the app is not watched). */
+  heartbeatPort: number;
+  /** NODETEL_AGENT_HEARTBEAT for the app. */
+  heartbeatTarget: string;
+}
+
+export interface AgentSpawnOptions {
+  env?: Record<string, string | undefined>;
+  args?: string[];
+  /** Run the agent under the nodetel preload (as with a pod-wide NODE_OPTIONS). */
+  preload?: boolean;
+}
+
+const started: RunningApp[] = [];
+
+/** Stops every agent and app started through these helpers (call in afterEach). */
+export async function stopAll(): Promise<void> {
+  await Promise.all(started.splice(0).map((a) => a.stop('SIGKILL')));
+}
+
+/** Starts `agent run` on 127.0.0.1 with ephemeral ports, and waits for its "listening on" line. */
+export async function startAgent(opts: AgentSpawnOptions = {}): Promise<RunningAgent> {
+  const app = await startApp(AGENT_BIN, {
+    preload: opts.preload ?? false,
+    args: opts.args,
+    ready: /listening on http:\/\/\S+?:(\d+)[;\s]/,
+    env: {
+      ...cleanNodetel(),
+      NODETEL_AGENT_HOST: '127.0.0.1',
+      NODETEL_AGENT_PORT: '0',
+      NODETEL_AGENT_HEARTBEAT: 'udp://127.0.0.1:0',
+      ...opts.env,
+    },
+  });
+  started.push(app);
+  const heartbeatPort = Number(/heartbeat on udp:\/\/[^:]+:(\d+)/.exec(app.stdout())?.[1] ?? 0);
+  return { ...app, url: `http://127.0.0.1:${app.port}`, heartbeatPort, heartbeatTarget: `udp://127.0.0.1:${heartbeatPort}` };
+}
+
+/** Runs `agent <args>` to completion. */
+export function runAgent(args: string[], env: Record<string, string | undefined> = {}): Promise<ScriptResult> {
+  return runScript(AGENT_BIN, { preload: false, args, env: { ...cleanNodetel(), ...env }, timeoutMs: 30_000 });
+}
+
+/** The app fixture, under the real preload plus the heartbeat, sending to `agent`. */
+export async function startWatchedApp(agent: RunningAgent, env: Record<string, string | undefined> = {}, fixture = 'agent/app.cjs'): Promise<RunningApp> {
+  const app = await startApp(fixture, {
+    env: {
+      ...cleanNodetel(),
+      NODE_OPTIONS: `--require ${HEARTBEAT_PRELOAD}`,
+      NODETEL_AGENT_HEARTBEAT: agent.heartbeatTarget,
+      NODETEL_HEARTBEAT_INTERVAL_MS: '100',
+      OTEL_TRACES_EXPORTER: 'none',
+      ...env,
+    },
+  });
+  started.push(app);
+  return app;
+}
+
+export interface Probe {
+  status: number;
+  body: ProbeBody;
+}
+
+export interface ProbeBody {
+  status: 'ok' | 'fail';
+  reason?: string;
+  reasons?: string[];
+  app: { watched: boolean; state?: string; listening?: boolean; heartbeatAgeSeconds?: number | null; processes?: { pid: number; listening: boolean; eventLoopDelayMs: { p99: number; max: number; maxLastMinute: number } }[] };
+  checks?: { name: string; kind: string; required: boolean; target: string; status: string; since: string; latencyMs: number | null; lastError: string | null; runs: number; consecutiveFailures: number }[];
+}
+
+export async function probe(url: string): Promise<Probe> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as ProbeBody };
+}
+
+/**
+ * Polls `read` until `until` accepts its value; rejects after timeoutMs with the last value seen.
+ * (There is no event to wait for on another process's HTTP endpoint: we look, briefly, again.)
+ */
+export async function waitFor<T>(read: () => Promise<T>, until: (value: T) => boolean, opts: { timeoutMs?: number; what: string; everyMs?: number }): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    let value: T | undefined;
+    try {
+      value = await read();
+    } catch (err) {
+      lastError = err;
+    }
+    // Outside the try: an assertion made in `until` fails the test at once.
+    if (value !== undefined) {
+      last = value;
+      if (until(value)) return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${opts.what}; last seen: ${JSON.stringify(last)?.slice(0, 2000)}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, opts.everyMs ?? 25));
+  }
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a dependency. close() makes it unreachable (the listener
+ * is closed and every connection through it destroyed); open() listens again on the same port.
+ * `accepted` counts the connections that came through: what the dependency saw from the agent.
+ */
+export interface TcpProxy {
+  port: number;
+  accepted: number;
+  /** Connections open right now. */
+  readonly open: number;
+  /** The local ports of the proxy's connections to the dependency: how the server sees them. */
+  upstreamPorts: Set<number>;
+  close(): Promise<void>;
+  reopen(): Promise<void>;
+  /** The next n connections are accepted and destroyed at once (a blip). */
+  failNext(n: number): void;
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>();
+  let failing = 0;
+  const server = net.createServer((client) => {
+    proxy.accepted++;
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    if (failing > 0) {
+      failing--;
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(upstream);
+    upstream.once('connect', () => proxy.upstreamPorts.add(upstream.localPort!));
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(0);
+  const port = (server.address() as net.AddressInfo).port;
+  const proxy: TcpProxy = {
+    port,
+    accepted: 0,
+    upstreamPorts: new Set(),
+    get open() {
+      return sockets.size;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      }),
+    reopen: () => listen(port),
+    failNext(n) {
+      failing = n;
+    },
+  };
+  proxies.push(proxy);
+  return proxy;
+}
+
+const proxies: TcpProxy[] = [];
+
+export async function closeProxies(): Promise<void> {
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+}
+
+/**
+ * A compiled module of the agent, for unit tests. dist/ has no .d.ts, and importing the agent's
+ * TypeScript here would type-check it under the tests' stricter settings, so the exports are
+ * typed loosely: the tests assert the shapes themselves.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function agentModule(name: string): Record<string, any> {
+  return requireDist(path.join(DIST_AGENT, `${name}.js`)) as Record<string, unknown>;
+}
+
+/** What a compiled export returns, as seen from the unit tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Loose = Record<string, any>;
