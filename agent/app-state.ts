@@ -2,14 +2,10 @@
 // per process (an app may run several, e.g. with node:cluster), bounded. The app is alive while
 // its freshest heartbeat is recent; it is listening when a recent heartbeat says so.
 
-export interface Heartbeat {
-  pid: number;
-  instance: string;
-  seq: number;
-  listening: boolean;
-  delayMs: { p50: number; p99: number; max: number; mean: number };
-  uptimeSeconds: number;
-}
+import type { HeartbeatMessage } from '../preload/heartbeat';
+
+/** A heartbeat as the preload sends it (preload/heartbeat.ts), less its envelope. */
+export type Heartbeat = Omit<HeartbeatMessage, 'v' | 'type'>;
 
 export interface ProcessRecord extends Heartbeat {
   /** When the agent received it (agent clock, ms). */

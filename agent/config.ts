@@ -10,6 +10,7 @@ import { buildCheck, CHECK_NAME, MIN_INTERVAL_MS, MIN_TIMEOUT_MS, type CheckDefa
 import { Problems, Section } from './config/fields';
 import { parseYamlFile, type Path } from './config/yaml-file';
 import type { AgentConfig, CheckConfig, HeartbeatAddress, OtlpMetricsConfig } from './config/types';
+import { kubernetesAttributes } from '../preload/kubernetes';
 
 export type * from './config/types';
 
@@ -211,7 +212,7 @@ function readOtlp(e: EnvReader, env: Env): OtlpMetricsConfig | undefined {
   const resource: Record<string, string> = {
     ...attributes,
     'service.name': e.string('OTEL_SERVICE_NAME') ?? attributes['service.name'] ?? DEFAULTS.serviceName,
-    ...kubernetes(env),
+    ...kubernetesAttributes(env),
   };
   return {
     url,
@@ -223,23 +224,6 @@ function readOtlp(e: EnvReader, env: Env): OtlpMetricsConfig | undefined {
     exportTimeoutMs: e.int('OTEL_METRIC_EXPORT_TIMEOUT', 1, 86_400_000) ?? DEFAULTS.exportTimeoutMs,
     resource,
   };
-}
-
-/** The same downward-API variables as the preload reads, as k8s.* resource attributes. */
-function kubernetes(env: Env): Record<string, string> {
-  const sources: [string, string[]][] = [
-    ['k8s.pod.name', ['K8S_POD_NAME', 'POD_NAME']],
-    ['k8s.pod.uid', ['K8S_POD_UID', 'POD_UID']],
-    ['k8s.namespace.name', ['K8S_NAMESPACE_NAME', 'POD_NAMESPACE']],
-    ['k8s.node.name', ['K8S_NODE_NAME']],
-    ['k8s.deployment.name', ['K8S_DEPLOYMENT_NAME']],
-  ];
-  const out: Record<string, string> = {};
-  for (const [attribute, names] of sources) {
-    const value = names.map((n) => env[n]?.trim()).find((v) => v);
-    if (value) out[attribute] = value;
-  }
-  return out;
 }
 
 /** Environment variables, typed; a bad value is a problem naming the variable and the fix. */

@@ -1,6 +1,7 @@
 // The one place that reads the environment. Everything else receives a typed Config.
 // A bad value never stops the app: it is reported once (the warning names the variable,
 // the value and the fix) and replaced by the documented default.
+import { kubernetesAttributes } from './kubernetes';
 import { redactOptionProblems, type RedactOptions } from './redact';
 import { reportOnce } from './report';
 
@@ -110,7 +111,7 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
     serviceName: read.string('OTEL_SERVICE_NAME'),
     resourceAttributes: read.keyValues('OTEL_RESOURCE_ATTRIBUTES'),
     resourceDetectors: read.detectors(),
-    kubernetes: readKubernetes(env),
+    kubernetes: kubernetesAttributes(env),
     traces: {
       exporter: read.exporter('OTEL_TRACES_EXPORTER'),
       otlp: read.otlp('TRACES', 'v1/traces'),
@@ -154,24 +155,6 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
       intervalMillis: read.number('NODETEL_HEARTBEAT_INTERVAL_MS', 5000, { min: 10 }),
     },
   };
-}
-
-/** Downward-API variables: K8S_* as deploy/ sets them, and the widespread POD_NAME / POD_NAMESPACE / POD_UID. */
-function readKubernetes(env: Env): Record<string, string> {
-  const sources: [string, string[]][] = [
-    ['k8s.pod.name', ['K8S_POD_NAME', 'POD_NAME']],
-    ['k8s.pod.uid', ['K8S_POD_UID', 'POD_UID']],
-    ['k8s.namespace.name', ['K8S_NAMESPACE_NAME', 'POD_NAMESPACE']],
-    ['k8s.node.name', ['K8S_NODE_NAME']],
-    ['k8s.container.name', ['K8S_CONTAINER_NAME']],
-    ['k8s.deployment.name', ['K8S_DEPLOYMENT_NAME']],
-  ];
-  const out: Record<string, string> = {};
-  for (const [attribute, names] of sources) {
-    const value = names.map((n) => env[n]?.trim()).find((v) => v);
-    if (value) out[attribute] = value;
-  }
-  return out;
 }
 
 function defaultWarn(message: string): void {

@@ -1,7 +1,7 @@
 // Wiring: reads the configuration, registers our context manager, tracer provider, meter
 // provider and propagator with @opentelemetry/api, subscribes the instrumentations, and
 // arranges the flush on exit. Loaded by bootstrap.cjs, which has already checked the Node version.
-import { context, diag, logs, metrics, propagation, trace, type Meter } from '@opentelemetry/api';
+import { DiagLogLevel, context, diag, logs, metrics, propagation, trace, type Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { isInstrumentationEnabled, readConfig } from './config';
 import { diagLogger } from './diag';
@@ -40,7 +40,7 @@ export function start(): void {
   // Liveness is not telemetry: the agent hears the app even with OTEL_SDK_DISABLED=true.
   if (config.heartbeat.target) startHeartbeat({ target: config.heartbeat.target, intervalMillis: config.heartbeat.intervalMillis });
   if (!config.enabled) return;
-  diag.setLogger(diagLogger, { logLevel: diagLevel(config.logLevel), suppressOverrideMessage: true });
+  diag.setLogger(diagLogger, { logLevel: DiagLogLevel[config.logLevel.toUpperCase() as keyof typeof DiagLogLevel], suppressOverrideMessage: true });
 
   const redactor = createRedactor(config.redact);
   let resource: Resource | undefined;
@@ -160,9 +160,4 @@ function metricsFlushable(pipeline: () => MetricsPipeline | undefined): Flushabl
     hasPending: () => pipeline() !== undefined && !flushedForExit,
     droppedSummary: () => undefined,
   };
-}
-
-function diagLevel(level: string): number {
-  const levels: Record<string, number> = { none: 0, error: 30, warn: 50, info: 60, debug: 70, verbose: 80, all: 9999 };
-  return levels[level] ?? 60;
 }

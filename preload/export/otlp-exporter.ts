@@ -3,6 +3,7 @@
 // http/protobuf one of @opentelemetry/otlp-exporter-base, with our serializer plugged in.
 // Retries, timeouts, compression, headers and TLS are theirs. Loaded on first export, so a
 // process that never exports never loads gRPC.
+import type { ChannelCredentials, Metadata } from '@grpc/grpc-js';
 import type { Resource } from '@opentelemetry/resources';
 import type { OtlpConfig } from '../config';
 import { reportOnce } from '../report';
@@ -65,20 +66,22 @@ export function createOtlpExporter(signal: Signal, otlp: OtlpConfig, getResource
   };
 }
 
+/** gRPC metadata from the OTLP headers, and plaintext credentials for http:// or OTEL_EXPORTER_OTLP_*_INSECURE. */
+export function grpcConnection(otlp: OtlpConfig): { metadata: Metadata; credentials: ChannelCredentials | undefined } {
+  const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
+  const plaintext = otlp.insecure || otlp.url.startsWith('http:');
+  return { metadata, credentials: plaintext ? grpc.credentials.createInsecure() : undefined };
+}
+
 function createDelegate(signal: Signal, otlp: OtlpConfig, serializer: EncodedRequestSerializer): ExportDelegate {
   /** What the transports' self-observability counts per request (as the SDK's own helpers). */
   const counter = { name: signal.item, countItems: (batch: EncodedBatch) => batch.count };
   const compression = otlp.compression as never;
   if (otlp.protocol === 'grpc') {
-    const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
     const base = require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
-    const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
-    const plaintext = otlp.insecure || otlp.url.startsWith('http:');
-    const options = base.convertLegacyOtlpGrpcOptions(
-      { url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, metadata, credentials: plaintext ? grpc.credentials.createInsecure() : undefined },
-      signal.env,
-    );
+    const options = base.convertLegacyOtlpGrpcOptions({ url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, ...grpcConnection(otlp) }, signal.env);
     return base.createOtlpGrpcExportDelegate(options, serializer, `otlp_grpc_${signal.component}`, counter, undefined, signal.grpcService, signal.grpcPath) as unknown as ExportDelegate;
   }
   if (otlp.protocol === 'http/json') reportOnce(`OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported for ${signal.env.toLowerCase()}; sending http/protobuf to the same endpoint`);

@@ -20,6 +20,19 @@ export function parseHost(host: string | undefined, defaultPort: number): { addr
   return { address: close === -1 ? host : host.slice(1, close), port: defaultPort };
 }
 
+/** A request target's path, without its query. */
+export function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** error.type of a server response: only for a 5xx, the exception's type when one was noted, else the status. */
+export function serverErrorType(status: number, error: unknown): string | undefined {
+  if (status < 500) return undefined;
+  return error !== undefined ? errorType(error) : String(status);
+}
+
 /** The type of an error, for error.type: its code when it has one (ECONNREFUSED), else its name. */
 export function errorType(error: unknown): string {
   if (error && typeof error === 'object') {

@@ -15,7 +15,7 @@ import { RequestContext } from '../trace/request-context';
 import { RecordedSpan, exceptionAttributes } from '../trace/span';
 import { now } from '../trace/time';
 import type { LeanTracer } from '../trace/tracer';
-import { errorType, normalizeMethod, parseHost } from './attributes';
+import { normalizeMethod, parseHost, pathOf, serverErrorType } from './attributes';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 
 const SPAN = Symbol('nodetel.serverSpan');
@@ -51,7 +51,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
       const { request, response, socket } = message as ServerMessage;
       const url = request.url ?? '/';
       const q = url.indexOf('?');
-      const path = q === -1 ? url : url.slice(0, q);
+      const path = pathOf(url);
       if (ignoredPaths.has(path)) {
         enterContext(SUPPRESSED_CONTEXT);
         return;
@@ -103,8 +103,9 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
       }
       const error = request[REQUEST_ERROR];
       if (error !== undefined) span.addEvent('exception', exceptionAttributes(error as Error));
-      if (status >= 500) {
-        a['error.type'] = error !== undefined ? errorType(error) : String(status);
+      const type = serverErrorType(status, error);
+      if (type !== undefined) {
+        a['error.type'] = type;
         span.setStatus({ code: 2, message: error instanceof Error ? error.message : undefined });
       }
       span.end(end);

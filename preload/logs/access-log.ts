@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Context, LogRecord } from '@opentelemetry/api';
 import { routeOf, type FrameworkRequest } from '../frameworks/route';
-import { normalizeMethod } from '../http/attributes';
+import { normalizeMethod, pathOf } from '../http/attributes';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext } from '../trace/context';
 
@@ -21,9 +21,7 @@ export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set
     'http.server.request.start',
     guarded('access log', (message) => {
       const { request } = message as { request: LoggedRequest };
-      const url = request.url ?? '/';
-      const q = url.indexOf('?');
-      if (ignoredPaths.has(q === -1 ? url : url.slice(0, q))) return;
+      if (ignoredPaths.has(pathOf(request.url))) return;
       // The tracing subscriber, which runs first, has entered the request's context.
       request[STARTED] = { at: performance.now(), context: activeContext() };
     }),
@@ -39,8 +37,7 @@ export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set
       const method = normalizeMethod(request.method);
       const route = routeOf(request);
       const status = response.statusCode;
-      const url = request.url ?? '/';
-      const path = url.split('?', 1)[0]!;
+      const path = pathOf(request.url);
       const attributes: LogRecord['attributes'] = {
         'http.request.method': method,
         'http.response.status_code': status,

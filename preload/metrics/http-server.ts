@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
-import { errorType, normalizeMethod } from '../http/attributes';
+import { normalizeMethod, pathOf, serverErrorType } from '../http/attributes';
 import { guarded } from '../report';
 import type { HttpMetrics } from './http-metrics';
 
@@ -21,11 +21,7 @@ export function measureHttpServers(metrics: HttpMetrics, ignoredPaths: Set<strin
     'http.server.request.start',
     guarded('http server metrics', (message) => {
       const { request, socket } = message as { request: TimedRequest; socket: TLSSocket };
-      if (ignoredPaths) {
-        const url = request.url ?? '/';
-        const q = url.indexOf('?');
-        if (ignoredPaths.has(q === -1 ? url : url.slice(0, q))) return;
-      }
+      if (ignoredPaths?.has(pathOf(request.url))) return;
       const method = normalizeMethod(request.method);
       const scheme = socket?.encrypted === true ? 'https' : 'http';
       request[STARTED] = { at: performance.now(), method, scheme };
@@ -43,14 +39,13 @@ export function measureHttpServers(metrics: HttpMetrics, ignoredPaths: Set<strin
       const seconds = (performance.now() - started.at) / 1000;
       metrics.serverStarted(started.method, started.scheme, -1);
       const status = response.statusCode;
-      const error = request[REQUEST_ERROR];
       metrics.serverFinished(
         {
           method: started.method,
           route: routeOf(request),
           status,
           scheme: started.scheme,
-          errorType: status >= 500 ? (error !== undefined ? errorType(error) : String(status)) : undefined,
+          errorType: serverErrorType(status, request[REQUEST_ERROR]),
         },
         seconds,
       );

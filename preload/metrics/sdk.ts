@@ -7,6 +7,7 @@ import type { Meter, MeterOptions, MeterProvider as ApiMeterProvider } from '@op
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config';
+import { grpcConnection } from '../export/otlp-exporter';
 import { VERSION } from '../version';
 import type { HttpMetrics } from './http-metrics';
 import { observeRuntime } from './runtime';
@@ -54,12 +55,8 @@ function createExporter(config: Config): PushMetricExporter {
   }[config.metrics.temporality];
   const common = { url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression as never, temporalityPreference };
   if (otlp.protocol === 'grpc') {
-    const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc');
-    const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
-    const plaintext = otlp.insecure || otlp.url.startsWith('http:');
-    return new OTLPMetricExporter({ ...common, metadata, credentials: plaintext ? grpc.credentials.createInsecure() : undefined });
+    return new OTLPMetricExporter({ ...common, ...grpcConnection(otlp) });
   }
   if (otlp.protocol === 'http/json') {
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');

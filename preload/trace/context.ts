@@ -34,7 +34,7 @@ export function isSuppressed(ctx: Context): boolean {
 
 export class ContextStorage implements ContextManager {
   active(): Context {
-    return storage.getStore() ?? ROOT_CONTEXT;
+    return activeContext();
   }
 
   with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
