@@ -79,6 +79,8 @@ export interface Config {
     consoleJson: boolean;
     /** One record per request (health checks never). */
     accessLog: boolean;
+    /** Share of INFO access-log records kept (0..1); WARN and ERROR ones (4xx, 5xx) are always kept. */
+    accessLogSampleRatio: number;
   };
   /** More secret key names and patterns for redaction, on top of the built-in ones. */
   redact: RedactOptions;
@@ -93,7 +95,7 @@ export interface Config {
 }
 
 /** Names accepted by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
-export const INSTRUMENTATIONS = ['http', 'undici', 'express', 'fastify', 'koa'] as const;
+export const INSTRUMENTATIONS = ['http', 'undici', 'express', 'fastify', 'koa', 'winston', 'pino'] as const;
 export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
 
 export const DEFAULT_IGNORED_PATHS = '/healthz,/readyz,/livez,/startupz,/health,/metrics';
@@ -143,6 +145,7 @@ export function readConfig(env: Env = process.env, warn: Warn = defaultWarn): Co
       console: read.bool('NODETEL_LOGS_CONSOLE', true),
       consoleJson: read.bool('NODETEL_CONSOLE_JSON', false),
       accessLog: read.bool('NODETEL_ACCESS_LOG', true),
+      accessLogSampleRatio: read.number('NODETEL_ACCESS_LOG_SAMPLE_RATIO', 1, { min: 0, max: 1 }),
     },
     redact: read.redaction(),
     propagators: read.list('OTEL_PROPAGATORS', 'tracecontext,baggage'),

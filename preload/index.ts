@@ -21,6 +21,7 @@ import { core, sdkTrace } from './lazy';
 import { logRequests } from './logs/access-log';
 import { captureConsole } from './logs/console';
 import { recordCrashes } from './logs/crashes';
+import { observePino, observeWinston } from './logs/log-libraries';
 import { LogPipeline, type LogQueue } from './logs/pipeline';
 import { HttpMetrics } from './metrics/http-metrics';
 import { measureHttpServers } from './metrics/http-server';
@@ -79,7 +80,7 @@ export function start(): void {
   }
   if (logPipeline) {
     // After the tracing subscribers: the access log reads the context they enter.
-    if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emit('http', r), config.ignoredPaths);
+    if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emit('http', r), config.ignoredPaths, config.logs.accessLogSampleRatio);
     if (config.logs.console || config.logs.consoleJson) captureConsole(config.logs.console ? (r) => logPipeline.emit('console', r) : undefined, config.logs.consoleJson);
     // The process is about to die: load the SDK now, so the record reaches the queue drained at exit.
     recordCrashes((r) => {
@@ -87,6 +88,9 @@ export function start(): void {
       logPipeline.emit('crash', r);
     });
   }
+  // The trace fields in what winston and pino print are useful even when records are not sent.
+  if (isInstrumentationEnabled(config, 'winston')) observeWinston({ send: logPipeline !== undefined });
+  if (isInstrumentationEnabled(config, 'pino')) observePino({ send: logPipeline !== undefined });
   if (isInstrumentationEnabled(config, 'undici')) traceFetch(tracer, propagator, httpMetrics, redactor);
   if (isInstrumentationEnabled(config, 'express')) observeExpressErrors();
   if (isInstrumentationEnabled(config, 'fastify')) observeFastify();

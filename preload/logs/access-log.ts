@@ -1,6 +1,7 @@
 // One access-log record per request: method, route template, status, duration_ms, request_id
 // and user agent, at the response's finish, in the request's context (so it carries its trace).
-// Health checks are never logged.
+// Health checks are never logged. INFO records (status below 400) can be sampled by ratio to
+// cut the volume; WARN (4xx) and ERROR (5xx) ones are always kept.
 import { subscribe } from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +17,7 @@ interface LoggedRequest extends FrameworkRequest {
   [STARTED]?: { at: number; context: Context };
 }
 
-export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set<string>): void {
+export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set<string>, sampleRatio: number): void {
   subscribe(
     'http.server.request.start',
     guarded('access log', (message) => {
@@ -33,10 +34,11 @@ export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set
       const started = request[STARTED];
       if (!started) return;
       request[STARTED] = undefined;
+      const status = response.statusCode;
+      if (status < 400 && !(Math.random() < sampleRatio)) return;
       const durationMs = Math.round((performance.now() - started.at) * 1000) / 1000;
       const method = normalizeMethod(request.method);
       const route = routeOf(request);
-      const status = response.statusCode;
       const path = pathOf(request.url);
       const attributes: LogRecord['attributes'] = {
         'http.request.method': method,
