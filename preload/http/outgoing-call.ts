@@ -56,9 +56,6 @@ export class OutgoingCall {
     if (this.ended) return;
     this.ended = true;
     this.span.end();
-    this.metrics?.clientFinished(
-      { method: this.method, address: this.address, port: this.port, status: this.status, errorType: this.error },
-      (performance.now() - this.startedAt) / 1000,
-    );
+    this.metrics?.clientFinished(this.method, this.address, this.port, this.status, this.error, (performance.now() - this.startedAt) / 1000);
   }
 }

@@ -5,33 +5,23 @@
 import { ValueType, type Attributes } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import type { Temporality } from '../config';
-import { HistogramSeries, UpDownSeries } from './series';
+import { HistogramSeries, UpDownSeries, type KeyPart } from './series';
 
 const HISTOGRAM = 0; // DataPointType.HISTOGRAM
 const SUM = 3; // DataPointType.SUM
 const DELTA = 0; // AggregationTemporality.DELTA
 const CUMULATIVE = 1;
 
-export interface ServerRequest {
-  method: string;
-  route: string | undefined;
-  status: number;
-  scheme: string;
-  errorType: string | undefined;
-}
-
-export interface ClientRequest {
-  method: string;
-  address: string | undefined;
-  port: number;
-  status: number | undefined;
-  errorType: string | undefined;
-}
+/** A server request's series: method, route template, status, scheme, error.type. */
+type ServerKey = readonly [method: string, route: string | undefined, status: number, scheme: string, errorType: string | undefined];
+/** A client request's series: method, server address, port, status, error.type. */
+type ClientKey = readonly [method: string, address: string | undefined, port: number, status: number | undefined, errorType: string | undefined];
+type ActiveKey = readonly [method: string, scheme: string];
 
 export class HttpMetrics {
-  private readonly serverDuration: HistogramSeries;
-  private readonly serverActive: UpDownSeries;
-  private readonly clientDuration: HistogramSeries;
+  private readonly serverDuration: HistogramSeries<ServerKey>;
+  private readonly serverActive: UpDownSeries<ActiveKey>;
+  private readonly clientDuration: HistogramSeries<ClientKey>;
 
   constructor(cardinalityLimit: number) {
     this.serverDuration = new HistogramSeries(cardinalityLimit);
@@ -40,23 +30,21 @@ export class HttpMetrics {
   }
 
   serverStarted(method: string, scheme: string, delta: 1 | -1): void {
-    this.serverActive.add(method + scheme, () => ({ 'http.request.method': method, 'url.scheme': scheme }), delta);
+    this.serverActive.add([method, scheme], activeAttributes, delta);
   }
 
-  serverFinished(r: ServerRequest, seconds: number): void {
-    const key = `${r.method} ${r.route ?? ''} ${r.status} ${r.scheme} ${r.errorType ?? ''}`;
-    this.serverDuration.record(key, () => serverAttributes(r), seconds);
+  serverFinished(method: string, route: string | undefined, status: number, scheme: string, errorType: string | undefined, seconds: number): void {
+    this.serverDuration.record([method, route, status, scheme, errorType], serverAttributes, seconds);
   }
 
-  clientFinished(r: ClientRequest, seconds: number): void {
-    const key = `${r.method} ${r.address ?? ''} ${r.port} ${r.status ?? ''} ${r.errorType ?? ''}`;
-    this.clientDuration.record(key, () => clientAttributes(r), seconds);
+  clientFinished(method: string, address: string | undefined, port: number, status: number | undefined, errorType: string | undefined, seconds: number): void {
+    this.clientDuration.record([method, address, port, status, errorType], clientAttributes, seconds);
   }
 
   /** The metrics as the SDK reports them (histograms and counters follow the temporality preference). */
   collect(temporality: Temporality): MetricData[] {
     const delta = temporality !== 'cumulative';
-    const histogram = (name: string, description: string, series: HistogramSeries): MetricData => ({
+    const histogram = <K extends readonly KeyPart[]>(name: string, description: string, series: HistogramSeries<K>): MetricData => ({
       descriptor: { name, description, unit: 's', valueType: ValueType.DOUBLE },
       aggregationTemporality: delta ? DELTA : CUMULATIVE,
       dataPointType: HISTOGRAM,
@@ -77,17 +65,21 @@ export class HttpMetrics {
   }
 }
 
-function serverAttributes(r: ServerRequest): Attributes {
-  const a: Attributes = { 'http.request.method': r.method, 'http.response.status_code': r.status, 'url.scheme': r.scheme };
-  if (r.route !== undefined) a['http.route'] = r.route;
-  if (r.errorType !== undefined) a['error.type'] = r.errorType;
+function activeAttributes([method, scheme]: ActiveKey): Attributes {
+  return { 'http.request.method': method, 'url.scheme': scheme };
+}
+
+function serverAttributes([method, route, status, scheme, errorType]: ServerKey): Attributes {
+  const a: Attributes = { 'http.request.method': method, 'http.response.status_code': status, 'url.scheme': scheme };
+  if (route !== undefined) a['http.route'] = route;
+  if (errorType !== undefined) a['error.type'] = errorType;
   return a;
 }
 
-function clientAttributes(r: ClientRequest): Attributes {
-  const a: Attributes = { 'http.request.method': r.method, 'server.port': r.port };
-  if (r.address !== undefined) a['server.address'] = r.address;
-  if (r.status !== undefined) a['http.response.status_code'] = r.status;
-  if (r.errorType !== undefined) a['error.type'] = r.errorType;
+function clientAttributes([method, address, port, status, errorType]: ClientKey): Attributes {
+  const a: Attributes = { 'http.request.method': method, 'server.port': port };
+  if (address !== undefined) a['server.address'] = address;
+  if (status !== undefined) a['http.response.status_code'] = status;
+  if (errorType !== undefined) a['error.type'] = errorType;
   return a;
 }

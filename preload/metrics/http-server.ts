@@ -2,7 +2,7 @@
 // own: metrics do not depend on tracing being on, exported or sampled. A request is timed from
 // request.start to response.finish; the route template is read then, as for spans.
 import { subscribe } from 'node:diagnostics_channel';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
@@ -13,19 +13,18 @@ import type { HttpMetrics } from './http-metrics';
 const STARTED = Symbol('nodetel.metricsStart');
 
 interface TimedRequest extends FrameworkRequest {
-  [STARTED]?: { at: number; method: string; scheme: string };
+  /** performance.now() at request start; only the time is kept: the rest is read again at finish. */
+  [STARTED]?: number;
 }
 
 export function measureHttpServers(metrics: HttpMetrics, ignoredPaths: Set<string> | undefined): void {
   subscribe(
     'http.server.request.start',
     guarded('http server metrics', (message) => {
-      const { request, socket } = message as { request: TimedRequest; socket: TLSSocket };
+      const { request } = message as { request: TimedRequest };
       if (ignoredPaths?.has(pathOf(request.url))) return;
-      const method = normalizeMethod(request.method);
-      const scheme = socket?.encrypted === true ? 'https' : 'http';
-      request[STARTED] = { at: performance.now(), method, scheme };
-      metrics.serverStarted(method, scheme, 1);
+      request[STARTED] = performance.now();
+      metrics.serverStarted(normalizeMethod(request.method), schemeOf(request), 1);
     }),
   );
 
@@ -36,19 +35,16 @@ export function measureHttpServers(metrics: HttpMetrics, ignoredPaths: Set<strin
       const started = request[STARTED];
       if (started === undefined) return;
       request[STARTED] = undefined;
-      const seconds = (performance.now() - started.at) / 1000;
-      metrics.serverStarted(started.method, started.scheme, -1);
+      const seconds = (performance.now() - started) / 1000;
+      const method = normalizeMethod(request.method);
+      const scheme = schemeOf(request);
+      metrics.serverStarted(method, scheme, -1);
       const status = response.statusCode;
-      metrics.serverFinished(
-        {
-          method: started.method,
-          route: routeOf(request),
-          status,
-          scheme: started.scheme,
-          errorType: serverErrorType(status, request[REQUEST_ERROR]),
-        },
-        seconds,
-      );
+      metrics.serverFinished(method, routeOf(request), status, scheme, serverErrorType(status, request[REQUEST_ERROR]), seconds);
     }),
   );
+}
+
+function schemeOf(request: IncomingMessage): 'http' | 'https' {
+  return (request.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http';
 }
