@@ -10,7 +10,6 @@ import { ConfigError, formatProblem } from './errors';
 import { createLogger } from './log';
 import { shutdownOnSignals } from './shutdown';
 import { VERSION } from './version';
-import { collectorConfigCommand, processIO } from './collector-config/command';
 
 export interface CliDeps {
   env: Env;
@@ -34,7 +33,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<vo
     if (config) await run(config, deps);
     return;
   }
+  // yargs and the collector-config command (with the yaml parser) only for these command lines:
+  // `agent run` never loads them.
   const { default: yargs } = await import('yargs');
+  const { collectorConfigCommand, processIO } = require('./collector-config/command') as typeof import('./collector-config/command');
   const parser = yargs([...argv])
     .scriptName('agent')
     .usage('$0 [command] [options]\n\nThe nodetel agent: a sidecar that answers Kubernetes liveness, readiness and startup probes\nfrom the app\'s heartbeat and scheduled checks of its dependencies.')
