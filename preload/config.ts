@@ -95,7 +95,7 @@ export interface Config {
 }
 
 /** Names accepted by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
-export const INSTRUMENTATIONS = ['http', 'undici', 'express', 'fastify', 'koa', 'winston', 'pino'] as const;
+export const INSTRUMENTATIONS = ['http', 'undici', 'express', 'fastify', 'koa', 'winston', 'pino', 'pg', 'mysql2', 'ioredis', 'redis'] as const;
 export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
 
 export const DEFAULT_IGNORED_PATHS = '/healthz,/readyz,/livez,/startupz,/health,/metrics';

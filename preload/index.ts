@@ -5,6 +5,7 @@ import { DiagLogLevel, context, diag, logs, metrics, propagation, trace, type Me
 import type { Resource } from '@opentelemetry/resources';
 import { isInstrumentationEnabled, readConfig } from './config';
 import { diagLogger } from './diag';
+import { traceDatabases, type DbInstrumentationName } from './db/instrumentations';
 import { Batcher } from './export/batcher';
 import { printSpan } from './export/console-spans';
 import { encodeLogRecord, encodeSpan } from './export/otlp-encoding';
@@ -23,6 +24,7 @@ import { captureConsole } from './logs/console';
 import { recordCrashes } from './logs/crashes';
 import { observePino, observeWinston } from './logs/log-libraries';
 import { LogPipeline, type LogQueue } from './logs/pipeline';
+import { DbMetrics } from './metrics/db-metrics';
 import { HttpMetrics } from './metrics/http-metrics';
 import { measureHttpServers } from './metrics/http-server';
 import { DeferredMeterProvider, startMetrics, type MetricsPipeline } from './metrics/sdk';
@@ -60,9 +62,10 @@ export function start(): void {
   // Metrics: HTTP RED on our own lean path from the start; the SDK pipeline when first needed.
   const metricsOn = config.metrics.exporter !== 'none';
   const httpMetrics = metricsOn ? new HttpMetrics(config.metrics.cardinalityLimit) : undefined;
+  const dbMetrics = metricsOn ? new DbMetrics(config.metrics.cardinalityLimit) : undefined;
   let pipeline: MetricsPipeline | undefined;
   const getPipeline = (): MetricsPipeline | undefined =>
-    httpMetrics && (pipeline ??= startMetrics(config, getResource(), httpMetrics, (meter) => countDrops(meter, spans)));
+    httpMetrics && (pipeline ??= startMetrics(config, getResource(), [httpMetrics, dbMetrics!], (meter) => countDrops(meter, spans)));
   if (metricsOn) metrics.setGlobalMeterProvider(new DeferredMeterProvider(() => getPipeline()!.provider));
 
   // Logs: console, access log and crashes as records through the SDK's LoggerProvider.
@@ -95,6 +98,8 @@ export function start(): void {
   if (isInstrumentationEnabled(config, 'express')) observeExpressErrors();
   if (isInstrumentationEnabled(config, 'fastify')) observeFastify();
   if (isInstrumentationEnabled(config, 'koa')) observeKoa();
+  const databases = (['pg', 'mysql2', 'ioredis', 'redis'] as DbInstrumentationName[]).filter((name) => isInstrumentationEnabled(config, name));
+  if (databases.length) traceDatabases(databases, provider, dbMetrics);
 
   const flushables = [spansFlushable(spans), metricsFlushable(() => pipeline)];
   if (logPipeline && logQueue) flushables.push(logsFlushable(logPipeline, logQueue));

@@ -43,8 +43,8 @@ export function applyWhenCompiled(target: MaintainedTarget): void {
 
 /**
  * Whether `version` is in one of `ranges`, each written as the instrumentations write theirs:
- * `||`-separated sets of space-separated comparators (`>=5.14.0 <11`, `*`). Anything else
- * (`^`, `~`, pre-releases) does not match, so a library is left alone rather than misread.
+ * `||`-separated sets of space-separated comparators (`>=5.14.0 <11`, `^5.0.0`, `*`). Anything
+ * else (`~`, pre-releases) does not match, so a library is left alone rather than misread.
  */
 export function satisfies(version: string, ranges: readonly string[]): boolean {
   const v = parse(version);
@@ -56,10 +56,13 @@ export function satisfies(version: string, ranges: readonly string[]): boolean {
         .split(/\s+/)
         .every((comparator) => {
           if (comparator === '*' || comparator === 'x') return true;
-          const m = /^(>=|<=|>|<|=)?(\d+(?:\.\d+){0,2})$/.exec(comparator);
+          const m = /^(>=|<=|>|<|=|\^)?(\d+(?:\.\d+){0,2})$/.exec(comparator);
           if (!m) return false;
-          const c = compare(v, parse(m[2]!)!);
+          const bound = parse(m[2]!)!;
+          const c = compare(v, bound);
           switch (m[1]) {
+            case '^':
+              return c >= 0 && v[0] === bound[0] && (bound[0]! > 0 || v[1] === bound[1]);
             case '>=':
               return c >= 0;
             case '<=':

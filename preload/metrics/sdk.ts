@@ -1,15 +1,14 @@
 // The metrics pipeline: the SDK's MeterProvider with a PeriodicExportingMetricReader and the
 // OTLP (or console) exporter, collecting the app's own @opentelemetry/api instruments, our
-// runtime metrics, and our HTTP metrics as a MetricProducer. Built on first need (the warm-up
+// runtime metrics, and our HTTP and database metrics as a MetricProducer. Built on first need (the warm-up
 // after start, or the app's first metrics.getMeter()), because sdk-metrics alone costs ~60 ms
 // to load.
 import type { Meter, MeterOptions, MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { Config } from '../config';
+import type { MeterProvider, MetricData, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { Config, Temporality } from '../config';
 import { grpcConnection } from '../export/otlp-exporter';
 import { VERSION } from '../version';
-import type { HttpMetrics } from './http-metrics';
 import { observeRuntime } from './runtime';
 
 export interface MetricsPipeline {
@@ -17,7 +16,12 @@ export interface MetricsPipeline {
   flush(timeoutMillis: number): Promise<void>;
 }
 
-export function startMetrics(config: Config, resource: Resource, http: HttpMetrics, extra: (meter: Meter) => void): MetricsPipeline {
+/** Metrics aggregated on our own lean path (http-metrics.ts, db-metrics.ts). */
+export interface LeanMetrics {
+  collect(temporality: Temporality): MetricData[];
+}
+
+export function startMetrics(config: Config, resource: Resource, lean: LeanMetrics[], extra: (meter: Meter) => void): MetricsPipeline {
   const sdk = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const { metrics } = config;
   const reader = new sdk.PeriodicExportingMetricReader({
@@ -30,7 +34,7 @@ export function startMetrics(config: Config, resource: Resource, http: HttpMetri
     metricProducers: [
       {
         collect: async () => ({
-          resourceMetrics: { resource, scopeMetrics: [{ scope: { name: 'nodetel', version: VERSION }, metrics: http.collect(metrics.temporality) }] },
+          resourceMetrics: { resource, scopeMetrics: [{ scope: { name: 'nodetel', version: VERSION }, metrics: lean.flatMap((m) => m.collect(metrics.temporality)) }] },
           errors: [],
         }),
       },
