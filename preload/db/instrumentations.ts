@@ -18,8 +18,7 @@ import type { InstrumentationName } from '../config';
 import { satisfies } from '../frameworks/maintained';
 import { onModuleCompiled } from '../frameworks/module-hooks';
 import { describe, reportOnce } from '../report';
-import { DbTracerProvider, type OperationRecorder } from './db-tracer';
-import { sanitizeRedisCommand } from './sanitize-redis';
+import type { OperationRecorder } from './db-tracer';
 
 export type DbInstrumentationName = Extract<InstrumentationName, 'pg' | 'mysql2' | 'ioredis' | 'redis'>;
 
@@ -60,7 +59,7 @@ const INSTRUMENTATIONS: Record<DbInstrumentationName, DbInstrumentation> = {
     create: () =>
       new (require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis')).IORedisInstrumentation({
         enabled: false,
-        dbStatementSerializer: sanitizeRedisCommand,
+        dbStatementSerializer: redisSerializer(),
       }),
   },
   redis: {
@@ -69,14 +68,18 @@ const INSTRUMENTATIONS: Record<DbInstrumentationName, DbInstrumentation> = {
     create: () =>
       new (require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis')).RedisInstrumentation({
         enabled: false,
-        dbStatementSerializer: sanitizeRedisCommand,
+        dbStatementSerializer: redisSerializer(),
       }),
   },
 };
 
+// Our own finishing code, like the instrumentations, loads with the first library.
+const redisSerializer = () => (require('./sanitize-redis') as typeof import('./sanitize-redis')).sanitizeRedisCommand;
+
 /** Watches for the libraries of `names`; nothing else happens until the app loads one. */
 export function traceDatabases(names: DbInstrumentationName[], tracerProvider: TracerProvider, metrics: OperationRecorder | undefined): void {
-  const tracing = new DbTracerProvider(tracerProvider, metrics);
+  let tracing: TracerProvider | undefined;
+  const getTracing = (): TracerProvider => (tracing ??= new (require('./db-tracer') as typeof import('./db-tracer')).DbTracerProvider(tracerProvider, metrics));
   for (const name of names) {
     const { targets, create } = INSTRUMENTATIONS[name];
     let instrumentation: InstrumentationBase | 'failed' | undefined;
@@ -84,7 +87,7 @@ export function traceDatabases(names: DbInstrumentationName[], tracerProvider: T
       if (instrumentation === undefined) {
         try {
           instrumentation = create();
-          instrumentation.setTracerProvider(tracing);
+          instrumentation.setTracerProvider(getTracing());
           // db.client.operation.duration is recorded by DbTracerProvider, for every library alike;
           // pg's own copy would be a second series of the same name through the SDK's slower path.
           instrumentation.setMeterProvider({ getMeter: () => createNoopMeter() });
