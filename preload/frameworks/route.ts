@@ -1,12 +1,13 @@
 // What the frameworks tell us about a request, read when its response finishes. Express keeps
 // the matched route on the request itself (req.route, req.baseUrl); fastify and koa do not, so
-// their hooks (fastify.ts, koa.ts) note it on the raw request under these symbols.
+// their hooks (fastify.ts, koa.ts) note it on the raw request under these symbols, registered
+// (Symbol.for) so that nodetel/logger reads them even from another copy of the package.
 import type { IncomingMessage } from 'node:http';
 
 /** The route template, noted by a framework hook (fastify). */
-export const ROUTE = Symbol('nodetel.route');
+export const ROUTE = Symbol.for('nodetel.route');
 /** A koa context, noted when koa creates it; @koa/router writes the template into it. */
-export const KOA_CONTEXT = Symbol('nodetel.koaContext');
+export const KOA_CONTEXT = Symbol.for('nodetel.koaContext');
 /** The error a framework turned into a response, noted by its hook. */
 export const REQUEST_ERROR = Symbol('nodetel.requestError');
 
