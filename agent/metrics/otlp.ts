@@ -1,11 +1,17 @@
-// Check results over OTLP/gRPC to the Collector, with the OpenTelemetry metrics SDK. Loaded only
-// when OTLP export is configured (the SDK and gRPC cost memory a Prometheus-only agent need not
-// pay). A failing export is reported once, and its recovery once; metrics are flushed on shutdown.
-import type * as Grpc from '@grpc/grpc-js';
-import type * as Api from '@opentelemetry/api';
-import type * as Exporter from '@opentelemetry/exporter-metrics-otlp-grpc';
-import type * as Resources from '@opentelemetry/resources';
-import type * as Sdk from '@opentelemetry/sdk-metrics';
+// Check results over OTLP/gRPC to the Collector. The agent has five metrics and a few series, so
+// it encodes the ExportMetricsServiceRequest itself (the preload's protobuf writer and attribute
+// encoder) and sends it as one unary gRPC call over node:http2: no OpenTelemetry SDK, exporter or
+// @grpc/grpc-js, whose ~300 modules cost the sidecar about 10 MB of RSS. node:http2 is loaded only
+// when OTLP export is configured, node:zlib only for gzip.
+//
+// Temporality is cumulative, as the SDK's default was: every export carries the totals since the
+// agent started, so an export that fails loses nothing and is simply not retried; the next
+// interval sends the totals again. A failing export is reported once, and its recovery once;
+// what is left is sent on shutdown.
+import type * as Http2 from 'node:http2';
+import type * as Zlib from 'node:zlib';
+import { writeAttributes } from '../../preload/export/otlp-encoding';
+import { ProtobufWriter } from '../../preload/export/protobuf-writer';
 import type { CheckState } from '../check-state';
 import type { CheckConfig, OtlpMetricsConfig } from '../config';
 import { describeError } from '../errors';
@@ -13,7 +19,7 @@ import type { Logger } from '../log';
 import type { Probes } from '../probes';
 import { redactUrl, scrub } from '../redact';
 import { VERSION } from '../version';
-import { ATTR_KIND, ATTR_NAME, ATTR_REQUIRED, CHECK_DURATION, DEPENDENCY_UP, DURATION_BUCKETS, EVENTLOOP_DELAY, EVENTLOOP_DELAY_MAX, HEARTBEAT_AGE } from './names';
+import { ATTR_KIND, ATTR_NAME, ATTR_REQUIRED, CHECK_DURATION, DEPENDENCY_UP, DURATION_BUCKETS, EVENTLOOP_DELAY, EVENTLOOP_DELAY_MAX, HEARTBEAT_AGE, type MetricName } from './names';
 
 export interface OtlpMetrics {
   observe(check: CheckConfig, seconds: number): void;
@@ -21,89 +27,275 @@ export interface OtlpMetrics {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
+const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+const SCOPE = 'nodetel-agent';
+/** OTLP AggregationTemporality: CUMULATIVE. */
+const CUMULATIVE = 2;
+const GRPC_STATUS: Record<string, string> = { 1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED' };
+
+interface Histogram {
+  attributes: Record<string, string | boolean>;
+  /** Per bucket (OTLP's bucket_counts are not cumulative): DURATION_BUCKETS.length + 1 of them. */
+  counts: number[];
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 export function startOtlpMetrics(config: OtlpMetricsConfig, checks: readonly CheckState[], probes: Probes, log: Logger): OtlpMetrics {
-  const sdk = require('@opentelemetry/sdk-metrics') as typeof Sdk;
-  const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof Exporter;
-  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
-  const grpc = require('@grpc/grpc-js') as typeof Grpc;
+  const startedAt = Date.now();
+  const histograms = new Map<string, Histogram>();
+  const transport = grpcTransport(config);
+  const secrets = Object.values(config.headers);
+  let failing = false;
+  let inFlight: Promise<void> | undefined;
 
-  const metadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(config.headers)) metadata.set(key, value);
-  const plaintext = config.url.startsWith('http://') || config.insecure;
-  const exporter = new OTLPMetricExporter({
-    url: config.url,
-    metadata,
-    credentials: plaintext ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(),
-    timeoutMillis: config.timeoutMs,
-    compression: config.compression as never,
-  });
-  const reader = new sdk.PeriodicExportingMetricReader({
-    exporter: reportingFailures(exporter, config.url, Object.values(config.headers), log),
-    exportIntervalMillis: config.exportIntervalMs,
-    exportTimeoutMillis: Math.min(config.exportTimeoutMs, config.exportIntervalMs),
-  });
-  const provider = new sdk.MeterProvider({ resource: resourceFromAttributes(config.resource), readers: [reader] });
-  const meter = provider.getMeter('nodetel-agent', VERSION);
+  const encode = (): Buffer => {
+    const now = Date.now();
+    const w = new ProtobufWriter(2048);
+    const resourceMetrics = w.begin(1);
+    const resource = w.begin(1);
+    writeAttributes(w, 1, config.resource);
+    w.end(resource);
+    const scopeMetrics = w.begin(2);
+    const scope = w.begin(1);
+    w.stringField(1, SCOPE);
+    w.stringField(2, VERSION);
+    w.end(scope);
 
-  const duration = meter.createHistogram(CHECK_DURATION.otlp, {
-    unit: CHECK_DURATION.unit,
-    description: CHECK_DURATION.description,
-    advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
-  });
-  meter.createObservableGauge(DEPENDENCY_UP.otlp, { unit: DEPENDENCY_UP.unit, description: DEPENDENCY_UP.description }).addCallback((result) => {
-    for (const c of checks) if (c.status !== 'pending') result.observe(c.status === 'passing' ? 1 : 0, attributes(c.config));
-  });
-  meter.createObservableGauge(HEARTBEAT_AGE.otlp, { unit: HEARTBEAT_AGE.unit, description: HEARTBEAT_AGE.description }).addCallback((result) => {
+    const up = checks.filter((c) => c.status !== 'pending');
+    if (up.length) gauge(w, DEPENDENCY_UP, now, up.map((c) => [c.status === 'passing' ? 1 : 0, attributes(c.config)]));
+    if (histograms.size) {
+      const metric = beginMetric(w, CHECK_DURATION, 9);
+      for (const h of histograms.values()) histogramPoint(w, h, startedAt, now);
+      w.varintField(2, CUMULATIVE);
+      endMetric(w, metric);
+    }
     const age = probes.heartbeatAgeSeconds();
-    if (age !== undefined) result.observe(age);
-  });
-  meter.createObservableGauge(EVENTLOOP_DELAY.otlp, { unit: EVENTLOOP_DELAY.unit, description: EVENTLOOP_DELAY.description }).addCallback((result) => {
+    if (age !== undefined) gauge(w, HEARTBEAT_AGE, now, [[age]]);
     const last = probes.app.freshest();
-    if (last) result.observe(last.delayMs.p99 / 1000);
-  });
-  meter.createObservableGauge(EVENTLOOP_DELAY_MAX.otlp, { unit: EVENTLOOP_DELAY_MAX.unit, description: EVENTLOOP_DELAY_MAX.description }).addCallback((result) => {
+    if (last) gauge(w, EVENTLOOP_DELAY, now, [[last.delayMs.p99 / 1000]]);
     const max = probes.app.maxDelayMs(probes.now());
-    if (max !== undefined) result.observe(max / 1000);
-  });
+    if (max !== undefined) gauge(w, EVENTLOOP_DELAY_MAX, now, [[max / 1000]]);
+
+    w.end(scopeMetrics);
+    w.end(resourceMetrics);
+    return w.buffer.subarray(0, w.pos);
+  };
+
+  const exportOnce = (timeoutMs: number): Promise<void> =>
+    (inFlight ??= transport
+      .send(encode(), timeoutMs)
+      .then(
+        () => {
+          if (failing) log.info(`metrics: OTLP export to ${redactUrl(config.url)} works again`);
+          failing = false;
+        },
+        (err: unknown) => {
+          if (!failing) {
+            log.warn(`metrics: OTLP export to ${redactUrl(config.url)} failed (${scrub(describeError(err), secrets)}); retrying at each interval, reported again when it recovers`);
+          }
+          failing = true;
+        },
+      )
+      .finally(() => (inFlight = undefined)));
+
+  const deadline = Math.min(config.timeoutMs, config.exportTimeoutMs, config.exportIntervalMs);
+  // An export still running when the next is due is not doubled: the next one carries the totals.
+  const timer = setInterval(() => void exportOnce(deadline), config.exportIntervalMs).unref();
 
   let shut: Promise<void> | undefined;
   return {
     observe(check, seconds) {
-      duration.record(seconds, attributes(check));
+      let h = histograms.get(check.name);
+      if (!h) {
+        h = { attributes: attributes(check), counts: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), count: 0, sum: 0, min: Infinity, max: -Infinity };
+        histograms.set(check.name, h);
+      }
+      let i = 0;
+      while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
+      h.counts[i]!++;
+      h.count++;
+      h.sum += seconds;
+      if (seconds < h.min) h.min = seconds;
+      if (seconds > h.max) h.max = seconds;
     },
     shutdown(timeoutMs) {
-      shut ??= Promise.race([
-        provider.shutdown().catch((err: unknown) => log.warn(`metrics: the last OTLP export failed: ${describeError(err)}`)),
-        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
-      ]);
-      return shut;
+      clearInterval(timer);
+      shut ??= (async () => {
+        await inFlight;
+        await exportOnce(Math.max(1, Math.min(timeoutMs, config.timeoutMs)));
+        transport.close();
+      })();
+      return Promise.race([shut, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },
   };
 }
 
-function attributes(c: CheckConfig): Api.Attributes {
+function attributes(c: CheckConfig): Record<string, string | boolean> {
   return { [ATTR_NAME]: c.name, [ATTR_KIND]: c.kind, [ATTR_REQUIRED]: c.required };
 }
 
-/** The exporter, saying once when exports start failing and once when they work again. */
-function reportingFailures(exporter: Sdk.PushMetricExporter, url: string, secrets: string[], log: Logger): Sdk.PushMetricExporter {
-  let failing = false;
+/** Starts ScopeMetrics.metrics (field 2): name, description, unit, then the data field `dataField` (5 gauge, 9 histogram). */
+function beginMetric(w: ProtobufWriter, m: MetricName, dataField: number): [number, number] {
+  const metric = w.begin(2);
+  w.stringField(1, m.otlp);
+  w.stringField(2, m.description);
+  w.stringField(3, m.unit);
+  return [metric, w.begin(dataField)];
+}
+
+function endMetric(w: ProtobufWriter, [metric, data]: [number, number]): void {
+  w.end(data);
+  w.end(metric);
+}
+
+/** A Gauge of NumberDataPoints (as_double), each [value, attributes?]. */
+function gauge(w: ProtobufWriter, m: MetricName, now: number, points: [number, Record<string, string | boolean>?][]): void {
+  const metric = beginMetric(w, m, 5);
+  for (const [value, attrs] of points) {
+    const point = w.begin(1);
+    if (attrs) writeAttributes(w, 7, attrs);
+    time(w, 3, now);
+    w.doubleField(4, value);
+    w.end(point);
+  }
+  endMetric(w, metric);
+}
+
+function histogramPoint(w: ProtobufWriter, h: Histogram, startedAt: number, now: number): void {
+  const point = w.begin(1);
+  writeAttributes(w, 9, h.attributes);
+  time(w, 2, startedAt);
+  time(w, 3, now);
+  w.tag(4, 1); // count: fixed64
+  w.raw(fixed64s([h.count]));
+  w.doubleField(5, h.sum);
+  w.bytesField(6, fixed64s(h.counts)); // packed repeated fixed64
+  const bounds = Buffer.allocUnsafe(8 * DURATION_BUCKETS.length);
+  DURATION_BUCKETS.forEach((b, i) => bounds.writeDoubleLE(b, 8 * i));
+  w.bytesField(7, bounds); // packed repeated double
+  if (h.count) {
+    w.doubleField(11, h.min);
+    w.doubleField(12, h.max);
+  }
+  w.end(point);
+}
+
+function time(w: ProtobufWriter, field: number, ms: number): void {
+  w.timeField(field, Math.floor(ms / 1000), (ms % 1000) * 1e6);
+}
+
+/** Non-negative integers below 2^53 as little-endian fixed64s. */
+function fixed64s(values: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(8 * values.length);
+  values.forEach((v, i) => {
+    out.writeUInt32LE(v % 4294967296, 8 * i);
+    out.writeUInt32LE(Math.floor(v / 4294967296), 8 * i + 4);
+  });
+  return out;
+}
+
+interface Transport {
+  /** One unary Export call; resolves on grpc-status 0, rejects with the reason otherwise. */
+  send(message: Buffer, timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+/**
+ * gRPC over one HTTP/2 connection, opened on first use and again after the Collector closes it.
+ * TLS for https:// unless `insecure`, like the SDK's exporter; headers are sent as gRPC metadata.
+ * The connection is unref'd between calls, so it never keeps the agent up.
+ */
+function grpcTransport(config: OtlpMetricsConfig): Transport {
+  const http2 = require('node:http2') as typeof Http2;
+  const url = new URL(config.url);
+  const tls = url.protocol === 'https:' && !config.insecure;
+  const origin = `${tls ? 'https' : 'http'}://${url.host}`;
+  const gzip = config.compression === 'gzip';
+  const headers: Http2.OutgoingHttpHeaders = {
+    ':method': 'POST',
+    ':path': EXPORT_PATH,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    'user-agent': `nodetel-agent/${VERSION}`,
+    ...(gzip ? { 'grpc-encoding': 'gzip', 'grpc-accept-encoding': 'gzip' } : {}),
+  };
+  for (const [key, value] of Object.entries(config.headers)) headers[key.toLowerCase()] = value;
+
+  let session: Http2.ClientHttp2Session | undefined;
+  let sessionError: Error | undefined;
+  let calls = 0;
+  const connection = (): Http2.ClientHttp2Session => {
+    if (session && !session.closed && !session.destroyed) return session;
+    sessionError = undefined;
+    const s = http2.connect(origin);
+    s.on('error', (err) => (sessionError = err));
+    s.on('close', () => session === s && (session = undefined));
+    s.on('goaway', () => session === s && (session = undefined));
+    return (session = s);
+  };
+
   return {
-    export(metrics, done) {
-      exporter.export(metrics, (result) => {
-        if (result.code !== 0 && !failing) {
-          failing = true;
-          log.warn(`metrics: OTLP export to ${redactUrl(url)} failed (${result.error ? scrub(describeError(result.error), secrets) : 'unknown error'}); retrying at each interval, reported again when it recovers`);
-        } else if (result.code === 0 && failing) {
-          failing = false;
-          log.info(`metrics: OTLP export to ${redactUrl(url)} works again`);
-        }
-        done(result);
+    send(message, timeoutMs) {
+      const body = gzip ? (require('node:zlib') as typeof Zlib).gzipSync(message) : message;
+      const frame = Buffer.allocUnsafe(5 + body.length);
+      frame[0] = gzip ? 1 : 0;
+      frame.writeUInt32BE(body.length, 1);
+      body.copy(frame, 5);
+      return new Promise<void>((resolve, reject) => {
+        const s = connection();
+        s.ref();
+        calls++;
+        let status: string | undefined;
+        let detail: string | undefined;
+        let httpStatus: number | undefined;
+        let settled = false;
+        const done = (err?: Error): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (--calls === 0 && !s.destroyed) s.unref();
+          if (err) reject(err);
+          else resolve();
+        };
+        const stream = s.request({ ...headers, 'grpc-timeout': `${Math.max(1, Math.round(timeoutMs))}m` });
+        const timer = setTimeout(() => {
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+          done(new Error(`gRPC status 4 DEADLINE_EXCEEDED: no answer within ${timeoutMs} ms`));
+        }, timeoutMs).unref();
+        const read = (h: Http2.IncomingHttpHeaders): void => {
+          if (h['grpc-status'] !== undefined) status = String(h['grpc-status']);
+          if (h['grpc-message'] !== undefined) detail = decodeMessage(String(h['grpc-message']));
+        };
+        stream.on('response', (h) => {
+          httpStatus = Number(h[':status']);
+          read(h);
+        });
+        stream.on('trailers', read);
+        stream.on('error', (err) => done(sessionError ?? err));
+        stream.on('close', () => {
+          if (status === '0') return done();
+          if (status !== undefined) return done(new Error(`gRPC status ${status} ${GRPC_STATUS[status] ?? ''}${detail ? `: ${detail}` : ''}`));
+          if (httpStatus !== undefined && httpStatus !== 200) return done(new Error(`HTTP ${httpStatus} (not a gRPC endpoint?)`));
+          done(sessionError ?? new Error('the connection closed without a gRPC status'));
+        });
+        stream.resume();
+        stream.end(frame);
       });
     },
-    forceFlush: () => exporter.forceFlush(),
-    shutdown: () => exporter.shutdown(),
-    selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
-    selectAggregation: exporter.selectAggregation?.bind(exporter),
+    close() {
+      session?.close();
+      session = undefined;
+    },
   };
+}
+
+function decodeMessage(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
