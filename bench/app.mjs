@@ -1,6 +1,7 @@
 // Plain node:http service, the benchmark target (app.cjs is its CommonJS twin).
 //   PORT (default 3000; 0 = any free port), HOST (default 127.0.0.1)
-//   LOG=1 -> one console.log line per request (off by default)
+//   LOG_PER_REQUEST=console|winston|pino -> one line per request through that logger, JSON
+//   for winston and pino (off by default; winston and pino resolve from the repository's node_modules)
 // Routes: GET /users/:id  -> small JSON object
 //         GET /healthz    -> {"ok":true}
 // Prints `listening <port>` on stdout when ready, and `served <n>` (requests handled
@@ -10,7 +11,8 @@ import { writeSync } from 'node:fs';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const HOST = process.env.HOST ?? '127.0.0.1';
-const LOG = process.env.LOG === '1';
+const LOG = process.env.LOG_PER_REQUEST;
+const logLine = LOG === 'winston' ? winstonLine((await import('winston')).default) : LOG === 'pino' ? pinoLine((await import('pino')).default) : consoleLine;
 
 const USERS_PREFIX = '/users/';
 let served = 0;
@@ -55,9 +57,23 @@ const server = http.createServer((req, res) => {
   }
   if (LOG) {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    console.log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms.toFixed(3)}ms`);
+    logLine(req.method, req.url, status, ms);
   }
 });
+
+function consoleLine(method, url, status, ms) {
+  console.log(`${new Date().toISOString()} ${method} ${url} ${status} ${ms.toFixed(3)}ms`);
+}
+
+function winstonLine(winston) {
+  const logger = winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Console()] });
+  return (method, url, status, ms) => logger.info('request', { method, url, status, ms });
+}
+
+function pinoLine(pino) {
+  const logger = pino();
+  return (method, url, status, ms) => logger.info({ method, url, status, ms }, 'request');
+}
 
 server.keepAliveTimeout = 65_000;
 server.listen(PORT, HOST, () => {

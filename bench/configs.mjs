@@ -1,7 +1,7 @@
 // The configurations measured by run.mjs (and profile.mjs), and the commands timed by
 // startup.mjs. One line each: { name, args, env, app, base, traced, note }
 //   args:   node flags placed before the app file (or before `-e 0` in startup.mjs)
-//   env:    variables added to the child's environment (OTEL_*, NODE_OPTIONS and LOG
+//   env:    variables added to the child's environment (OTEL_*, NODE_OPTIONS and LOG_PER_REQUEST
 //           from the caller's environment are dropped first); `SINK` in a value is
 //           replaced by the sink's OTLP/gRPC address once the sink is up
 //   app:    app file (app.mjs is the ESM app, app.cjs its CommonJS twin)
@@ -54,6 +54,9 @@ const OTEL_HTTP_ENV = { ...OTEL_ENV, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' 
 // The same preload with traces and metrics (RED + runtime, exported every 5 s), whatever SIGNALS
 // says: set beside the traces-only row, it shows what metrics add.
 const NODETEL_METRICS_ENV = { ...OTEL_ENV, OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '5000' };
+// All three signals whatever SIGNALS says: with APP_LOG set, the app's line per request and the
+// access log go out as records too. The overhead target for logs is on this row.
+const NODETEL_ALL_ENV = { ...NODETEL_METRICS_ENV, OTEL_LOGS_EXPORTER: 'otlp' };
 
 const NODETEL = ['--require', PRELOAD];
 const OTEL_REGISTER = ['--require', '@opentelemetry/auto-instrumentations-node/register'];
@@ -68,11 +71,13 @@ export const CONFIGS = [
   { name: 'bare', app: 'app.mjs', base: 'bare', args: [], env: {}, traced: false },
   { name: 'nodetel', app: 'app.mjs', base: 'bare', args: NODETEL, env: OTEL_ENV, traced: true },
   { name: 'nodetel+metrics', app: 'app.mjs', base: 'bare', args: NODETEL, env: NODETEL_METRICS_ENV, traced: true },
+  { name: 'nodetel+all', app: 'app.mjs', base: 'bare', args: NODETEL, env: NODETEL_ALL_ENV, traced: true },
   { name: 'otel-http', app: 'app.mjs', base: 'bare', args: OTEL_REGISTER, env: OTEL_HTTP_ENV, traced: false, untraced: 'ESM: not traced, see note', note: ESM_NOTE },
   // -- CommonJS twin (app.cjs) ----------------------------------------------------
   { name: 'bare-cjs', app: 'app.cjs', base: 'bare-cjs', args: [], env: {}, traced: false },
   { name: 'nodetel-cjs', app: 'app.cjs', base: 'bare-cjs', args: NODETEL, env: OTEL_ENV, traced: true },
   { name: 'nodetel+metrics-cjs', app: 'app.cjs', base: 'bare-cjs', args: NODETEL, env: NODETEL_METRICS_ENV, traced: true },
+  { name: 'nodetel+all-cjs', app: 'app.cjs', base: 'bare-cjs', args: NODETEL, env: NODETEL_ALL_ENV, traced: true },
   { name: 'otel-http-cjs', app: 'app.cjs', base: 'bare-cjs', args: OTEL_REGISTER, env: OTEL_HTTP_ENV, traced: true },
 ];
 
@@ -88,7 +93,7 @@ export const STARTUP_CMDS = [
 export function childEnv(extra, sinkAddr = '') {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('OTEL_') || k === 'NODE_OPTIONS' || k === 'LOG') continue;
+    if (k.startsWith('OTEL_') || k === 'NODE_OPTIONS' || k === 'LOG_PER_REQUEST') continue;
     env[k] = v;
   }
   for (const [k, v] of Object.entries(extra)) env[k] = String(v).replace('SINK', sinkAddr);

@@ -5,7 +5,8 @@
 // Knobs (env): ROUNDS=3 DURATION=10 WARMUP=2 CONNECTIONS=32 STARTUP_SPAWNS=5
 //              ONLY=bare,nodetel   (subset of CONFIGS by name)
 //              SIGNALS=traces|all  (metrics and logs exporters none|otlp)
-//              PRELOAD=/abs/path   (default <repo>/preload)   APP_LOG=1
+//              PRELOAD=/abs/path   (default <repo>/preload)
+//              APP_LOG=console|winston|pino (1 = console): every app logs one line per request
 // Output: progress on stderr; the summary (markdown) on stdout and in
 // results/summary-<stamp>.md; one JSON line per run in results/raw-<stamp>.jsonl.
 //
@@ -29,6 +30,12 @@ const DURATION = num(process.env.DURATION, 10);
 const WARMUP = num(process.env.WARMUP, 2);
 const CONNECTIONS = num(process.env.CONNECTIONS, 32);
 const STARTUP_SPAWNS = num(process.env.STARTUP_SPAWNS, 5);
+// The same logging in every row, so each ratio compares the app logging bare with it logging under the preload.
+const APP_LOG = process.env.APP_LOG === '1' ? 'console' : process.env.APP_LOG || '';
+if (APP_LOG && !['console', 'winston', 'pino'].includes(APP_LOG)) {
+  console.error(`APP_LOG must be console, winston or pino (or 1 for console), not ${APP_LOG}`);
+  process.exit(2);
+}
 const NODE = process.execPath;
 const log = (...a) => console.error(...a);
 
@@ -127,7 +134,7 @@ async function runOne(cfg) {
   const [, [, grpcPort, controlPort]] = await sink.ready;
   const control = async (path, method = 'GET') => (await fetch(`http://127.0.0.1:${controlPort}${path}`, { method })).json();
   const env = childEnv({ ...cfg.env, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-  if (process.env.APP_LOG === '1') env.LOG = '1';
+  if (APP_LOG) env.LOG_PER_REQUEST = APP_LOG;
   const args = [...cfg.args, cfg.app];
   const LISTENING = /^listening (\d+)$/;
   try {
