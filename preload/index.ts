@@ -5,7 +5,7 @@ import { DiagLogLevel, context, diag, logs, metrics, propagation, trace, type Me
 import type { Resource } from '@opentelemetry/resources';
 import { isInstrumentationEnabled, readConfig } from './config';
 import { diagLogger } from './diag';
-import { traceDatabases, type DbInstrumentationName } from './db/instrumentations';
+import { traceDatabases, type DbInstrumentationName } from './db/databases';
 import { Batcher } from './export/batcher';
 import { printSpan } from './export/console-spans';
 import { encodeLogRecord, encodeSpan } from './export/otlp-encoding';
