@@ -1,7 +1,7 @@
 // Wiring: reads the configuration, registers our context manager, tracer provider, meter
 // provider and propagator with @opentelemetry/api, subscribes the instrumentations, and
 // arranges the flush on exit. Loaded by bootstrap.cjs, which has already checked the Node version.
-import { DiagLogLevel, context, diag, logs, metrics, propagation, trace, type Meter } from '@opentelemetry/api';
+import { DiagLogLevel, context, diag, logs, metrics, propagation, trace, type LogRecord, type Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { isInstrumentationEnabled, readConfig } from './config';
 import { diagLogger } from './diag';
@@ -84,13 +84,16 @@ export function start(): void {
   if (logPipeline) {
     // After the tracing subscribers: the access log reads the context they enter.
     if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emit('http', r), config.ignoredPaths, config.logs.accessLogSampleRatio);
-    if (config.logs.console || config.logs.consoleJson) captureConsole(config.logs.console ? (r) => logPipeline.emit('console', r) : undefined, config.logs.consoleJson);
     // The process is about to die: load the SDK now, so the record reaches the queue drained at exit.
     recordCrashes((r) => {
       logPipeline.load();
       logPipeline.emit('crash', r);
     });
   }
+  // JSON console lines are for clusters that collect stdout rather than OTLP: they carry the trace
+  // fields even when no record is sent.
+  const consoleRecords = logPipeline && config.logs.console ? (r: LogRecord) => logPipeline.emit('console', r) : undefined;
+  if (consoleRecords || config.logs.consoleJson) captureConsole(consoleRecords, config.logs.consoleJson);
   // The trace fields in what winston and pino print are useful even when records are not sent.
   if (isInstrumentationEnabled(config, 'winston')) observeWinston({ send: logPipeline !== undefined });
   if (isInstrumentationEnabled(config, 'pino')) observePino({ send: logPipeline !== undefined });
