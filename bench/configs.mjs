@@ -37,6 +37,12 @@ export const SIGNALS = process.env.SIGNALS || 'traces';
 if (!['traces', 'all'].includes(SIGNALS)) throw new Error(`SIGNALS must be traces or all, not ${SIGNALS}`);
 const others = SIGNALS === 'all' ? 'otlp' : 'none';
 
+// APP_LOG=console|winston|pino (1 = console): every app logs one line per request that way, so
+// each ratio compares the app logging bare with the same app logging under the preload.
+const APP_LOG = process.env.APP_LOG === '1' ? 'console' : process.env.APP_LOG || '';
+if (APP_LOG && !['console', 'winston', 'pino'].includes(APP_LOG)) throw new Error(`APP_LOG must be console, winston or pino (or 1 for console), not ${APP_LOG}`);
+export const APP_LOG_ENV = APP_LOG ? { LOG_PER_REQUEST: APP_LOG } : {};
+
 // Same environment for our preload and for OTel. Cloud resource detectors are left out
 // on purpose: they probe cloud metadata endpoints (169.254.169.254 and the like), which
 // must not be contacted from here and would only time out.

@@ -1,5 +1,5 @@
 // CPU-profile one configuration under load and summarise where the time goes.
-//   ./run.sh profile <config> [seconds=10]          (RATE=<req/s> caps the load)
+//   ./run.sh profile <config> [seconds=10]          (RATE=<req/s> caps the load; APP_LOG as in run.mjs)
 //   node_modules/.bin/node profile.mjs --summarise file.cpuprofile
 // Starts a sink, runs the app with --cpu-prof (written on graceful exit) under the same
 // autocannon load as run.mjs, then prints self time by package (node_modules/<pkg>,
@@ -11,7 +11,7 @@ import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { BENCH_DIR as HERE, CONFIGS, childEnv } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv } from './configs.mjs';
 
 function summarise(file, top = 25, requests = 0) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
@@ -77,7 +77,7 @@ const lineFrom = (child, re) =>
 const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
 try {
   const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
-  const env = childEnv({ ...cfg.env, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
+  const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
   const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...cfg.args, cfg.app], {
     cwd: HERE,
     env,

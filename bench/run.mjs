@@ -22,7 +22,7 @@ import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { BENCH_DIR as HERE, CONFIGS, PRELOAD, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, PRELOAD, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
 
 const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
 const ROUNDS = num(process.env.ROUNDS, 3);
@@ -30,12 +30,6 @@ const DURATION = num(process.env.DURATION, 10);
 const WARMUP = num(process.env.WARMUP, 2);
 const CONNECTIONS = num(process.env.CONNECTIONS, 32);
 const STARTUP_SPAWNS = num(process.env.STARTUP_SPAWNS, 5);
-// The same logging in every row, so each ratio compares the app logging bare with it logging under the preload.
-const APP_LOG = process.env.APP_LOG === '1' ? 'console' : process.env.APP_LOG || '';
-if (APP_LOG && !['console', 'winston', 'pino'].includes(APP_LOG)) {
-  console.error(`APP_LOG must be console, winston or pino (or 1 for console), not ${APP_LOG}`);
-  process.exit(2);
-}
 const NODE = process.execPath;
 const log = (...a) => console.error(...a);
 
@@ -133,8 +127,7 @@ async function runOne(cfg) {
   const sink = spawnUntil(['sink.mjs'], childEnv({}), /^sink ready (\d+) (\d+)$/);
   const [, [, grpcPort, controlPort]] = await sink.ready;
   const control = async (path, method = 'GET') => (await fetch(`http://127.0.0.1:${controlPort}${path}`, { method })).json();
-  const env = childEnv({ ...cfg.env, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-  if (APP_LOG) env.LOG_PER_REQUEST = APP_LOG;
+  const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
   const args = [...cfg.args, cfg.app];
   const LISTENING = /^listening (\d+)$/;
   try {
