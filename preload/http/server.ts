@@ -6,7 +6,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, SpanKind, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, type HrTime, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
 import type { Redactor } from '../redact';
 import { guarded } from '../report';
@@ -15,6 +15,7 @@ import { RequestContext } from '../trace/request-context';
 import { RecordedSpan, exceptionAttributes } from '../trace/span';
 import { now } from '../trace/time';
 import type { LeanTracer } from '../trace/tracer';
+import { ABORTED, ABORTED_REQUEST_CHANNEL, publishAbortedRequests, type AbortedRequest } from './aborted-requests';
 import { normalizeMethod, parseHost, pathOf, serverErrorType } from './attributes';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 
@@ -90,25 +91,42 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
     guarded('http server tracing', (message) => {
       const end = now(); // before the work below, so the span covers the response and nothing of ours
       const { request, response } = message as ServerMessage;
-      const span = request[SPAN];
-      if (!(span instanceof RecordedSpan)) return;
-      request[SPAN] = undefined;
-      const status = response.statusCode;
-      const a = span.attributes;
-      a['http.response.status_code'] = status;
-      const route = routeOf(request);
-      if (route) {
-        a['http.route'] = route;
-        span.name = `${a['http.request.method']} ${route}`;
-      }
-      const error = request[REQUEST_ERROR];
-      if (error !== undefined) span.addEvent('exception', exceptionAttributes(error as Error));
-      const type = serverErrorType(status, error);
-      if (type !== undefined) {
-        a['error.type'] = type;
-        span.setStatus({ code: 2, message: error instanceof Error ? error.message : undefined });
-      }
-      span.end(end);
+      endSpan(request, response, end, undefined);
     }),
   );
+
+  publishAbortedRequests();
+  subscribe(
+    ABORTED_REQUEST_CHANNEL,
+    guarded('http server tracing', (message) => {
+      const end = now();
+      const { request, response } = message as AbortedRequest;
+      endSpan(request, response, end, ABORTED);
+    }),
+  );
+}
+
+/** Ends the request's span: at its response's finish, or when its connection closed first (`aborted`). */
+function endSpan(request: TracedRequest, response: ServerResponse, end: HrTime, aborted: typeof ABORTED | undefined): void {
+  const span = request[SPAN];
+  if (!(span instanceof RecordedSpan)) return;
+  request[SPAN] = undefined;
+  const a = span.attributes;
+  // An aborted response has a status code only if its head was sent.
+  const status = aborted === undefined || response.headersSent ? response.statusCode : undefined;
+  if (status !== undefined) a['http.response.status_code'] = status;
+  const route = routeOf(request);
+  if (route) {
+    a['http.route'] = route;
+    span.name = `${a['http.request.method']} ${route}`;
+  }
+  const error = request[REQUEST_ERROR];
+  if (error !== undefined) span.addEvent('exception', exceptionAttributes(error as Error));
+  const type = aborted ?? serverErrorType(status!, error);
+  if (type !== undefined) {
+    a['error.type'] = type;
+    const description = aborted ? 'the connection closed before the response was complete' : error instanceof Error ? error.message : undefined;
+    span.setStatus({ code: 2, message: description });
+  }
+  span.end(end);
 }

@@ -1,12 +1,14 @@
 // One access-log record per request: method, route template, status, duration_ms, request_id
 // and user agent, at the response's finish, in the request's context (so it carries its trace).
 // Health checks are never logged. INFO records (status below 400) can be sampled by ratio to
-// cut the volume; WARN (4xx) and ERROR (5xx) ones are always kept.
+// cut the volume; WARN (4xx, and requests whose connection closed before the response was
+// complete) and ERROR (5xx) ones are always kept.
 import { subscribe } from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Context, LogRecord } from '@opentelemetry/api';
 import { routeOf, type FrameworkRequest } from '../frameworks/route';
+import { ABORTED, ABORTED_REQUEST_CHANNEL, publishAbortedRequests, type AbortedRequest } from '../http/aborted-requests';
 import { normalizeMethod, pathOf } from '../http/attributes';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext } from '../trace/context';
@@ -31,35 +33,47 @@ export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set
     'http.server.response.finish',
     guarded('access log', (message) => {
       const { request, response } = message as { request: LoggedRequest; response: ServerResponse };
-      const started = request[STARTED];
-      if (!started) return;
-      request[STARTED] = undefined;
-      const status = response.statusCode;
-      if (status < 400 && !(Math.random() < sampleRatio)) return;
-      const durationMs = Math.round((performance.now() - started.at) * 1000) / 1000;
-      const method = normalizeMethod(request.method);
-      const route = routeOf(request);
-      const path = pathOf(request.url);
-      const attributes: LogRecord['attributes'] = {
-        'http.request.method': method,
-        'http.response.status_code': status,
-        'url.path': path,
-        duration_ms: durationMs,
-      };
-      if (route) attributes['http.route'] = route;
-      const requestId = started.context.getValue(REQUEST_ID_KEY);
-      if (typeof requestId === 'string') attributes.request_id = requestId;
-      const userAgent = request.headers['user-agent'];
-      if (userAgent) attributes['user_agent.original'] = userAgent;
-      const [severityNumber, severityText] = status >= 500 ? [17, 'ERROR'] : status >= 400 ? [13, 'WARN'] : [9, 'INFO'];
-      emit({
-        eventName: 'http.server.access',
-        severityNumber,
-        severityText,
-        body: `${method} ${route ?? path} ${status} ${durationMs}ms`,
-        attributes,
-        context: started.context,
-      });
+      logRequest(emit, sampleRatio, request, response, undefined);
     }),
   );
+
+  publishAbortedRequests();
+  subscribe(
+    ABORTED_REQUEST_CHANNEL,
+    guarded('access log', (message) => {
+      const { request, response } = message as AbortedRequest;
+      logRequest(emit, sampleRatio, request, response, ABORTED);
+    }),
+  );
+}
+
+/** The record of a request whose response finished, or whose connection closed first (`aborted`: a WARN). */
+function logRequest(emit: (record: LogRecord) => void, sampleRatio: number, request: LoggedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
+  const started = request[STARTED];
+  if (!started) return;
+  request[STARTED] = undefined;
+  // An aborted response has a status code only if its head was sent.
+  const status = aborted === undefined || response.headersSent ? response.statusCode : undefined;
+  if (aborted === undefined && status! < 400 && !(Math.random() < sampleRatio)) return;
+  const durationMs = Math.round((performance.now() - started.at) * 1000) / 1000;
+  const method = normalizeMethod(request.method);
+  const route = routeOf(request);
+  const path = pathOf(request.url);
+  const attributes: LogRecord['attributes'] = { 'http.request.method': method, 'url.path': path, duration_ms: durationMs };
+  if (status !== undefined) attributes['http.response.status_code'] = status;
+  if (aborted) attributes['error.type'] = aborted;
+  if (route) attributes['http.route'] = route;
+  const requestId = started.context.getValue(REQUEST_ID_KEY);
+  if (typeof requestId === 'string') attributes.request_id = requestId;
+  const userAgent = request.headers['user-agent'];
+  if (userAgent) attributes['user_agent.original'] = userAgent;
+  const [severityNumber, severityText] = status !== undefined && status >= 500 ? [17, 'ERROR'] : aborted || status! >= 400 ? [13, 'WARN'] : [9, 'INFO'];
+  emit({
+    eventName: 'http.server.access',
+    severityNumber,
+    severityText,
+    body: `${method} ${route ?? path} ${aborted ?? status} ${durationMs}ms`,
+    attributes,
+    context: started.context,
+  });
 }

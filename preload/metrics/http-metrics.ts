@@ -13,7 +13,7 @@ const DELTA = 0; // AggregationTemporality.DELTA
 const CUMULATIVE = 1;
 
 /** A server request's series: method, route template, status, scheme, error.type. */
-type ServerKey = readonly [method: string, route: string | undefined, status: number, scheme: string, errorType: string | undefined];
+type ServerKey = readonly [method: string, route: string | undefined, status: number | undefined, scheme: string, errorType: string | undefined];
 /** A client request's series: method, server address, port, status, error.type. */
 type ClientKey = readonly [method: string, address: string | undefined, port: number, status: number | undefined, errorType: string | undefined];
 type ActiveKey = readonly [method: string, scheme: string];
@@ -33,7 +33,7 @@ export class HttpMetrics {
     this.serverActive.add([method, scheme], activeAttributes, delta);
   }
 
-  serverFinished(method: string, route: string | undefined, status: number, scheme: string, errorType: string | undefined, seconds: number): void {
+  serverFinished(method: string, route: string | undefined, status: number | undefined, scheme: string, errorType: string | undefined, seconds: number): void {
     this.serverDuration.record([method, route, status, scheme, errorType], serverAttributes, seconds);
   }
 
@@ -70,7 +70,8 @@ function activeAttributes([method, scheme]: ActiveKey): Attributes {
 }
 
 function serverAttributes([method, route, status, scheme, errorType]: ServerKey): Attributes {
-  const a: Attributes = { 'http.request.method': method, 'http.response.status_code': status, 'url.scheme': scheme };
+  const a: Attributes = { 'http.request.method': method, 'url.scheme': scheme };
+  if (status !== undefined) a['http.response.status_code'] = status;
   if (route !== undefined) a['http.route'] = route;
   if (errorType !== undefined) a['error.type'] = errorType;
   return a;

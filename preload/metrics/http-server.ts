@@ -1,11 +1,13 @@
 // Feeds the server RED metrics from node:http's diagnostics channels, on subscriptions of its
 // own: metrics do not depend on tracing being on, exported or sampled. A request is timed from
-// request.start to response.finish; the route template is read then, as for spans.
+// request.start to response.finish (or to the close of a connection that ended first: see
+// http/aborted-requests.ts); the route template is read then, as for spans.
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
+import { ABORTED, ABORTED_REQUEST_CHANNEL, publishAbortedRequests, type AbortedRequest } from '../http/aborted-requests';
 import { normalizeMethod, pathOf, serverErrorType } from '../http/attributes';
 import { guarded } from '../report';
 import type { HttpMetrics } from './http-metrics';
@@ -32,17 +34,33 @@ export function measureHttpServers(metrics: HttpMetrics, ignoredPaths: Set<strin
     'http.server.response.finish',
     guarded('http server metrics', (message) => {
       const { request, response } = message as { request: TimedRequest; response: ServerResponse };
-      const started = request[STARTED];
-      if (started === undefined) return;
-      request[STARTED] = undefined;
-      const seconds = (performance.now() - started) / 1000;
-      const method = normalizeMethod(request.method);
-      const scheme = schemeOf(request);
-      metrics.serverStarted(method, scheme, -1);
-      const status = response.statusCode;
-      metrics.serverFinished(method, routeOf(request), status, scheme, serverErrorType(status, request[REQUEST_ERROR]), seconds);
+      finished(metrics, request, response, undefined);
     }),
   );
+
+  publishAbortedRequests();
+  subscribe(
+    ABORTED_REQUEST_CHANNEL,
+    guarded('http server metrics', (message) => {
+      const { request, response } = message as AbortedRequest;
+      finished(metrics, request, response, ABORTED);
+    }),
+  );
+}
+
+/** Records a request once its response finished, or its connection closed first (`aborted`). */
+function finished(metrics: HttpMetrics, request: TimedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
+  const started = request[STARTED];
+  if (started === undefined) return;
+  request[STARTED] = undefined;
+  const seconds = (performance.now() - started) / 1000;
+  const method = normalizeMethod(request.method);
+  const scheme = schemeOf(request);
+  metrics.serverStarted(method, scheme, -1);
+  // An aborted response has a status code only if its head was sent.
+  const status = aborted === undefined || response.headersSent ? response.statusCode : undefined;
+  const errorType = aborted ?? serverErrorType(status!, request[REQUEST_ERROR]);
+  metrics.serverFinished(method, routeOf(request), status, scheme, errorType, seconds);
 }
 
 function schemeOf(request: IncomingMessage): 'http' | 'https' {
