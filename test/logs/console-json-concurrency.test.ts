@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { waitForStdout } from './stdout.ts';
 
 const SERVER = 2;
 const N = 200;
@@ -23,6 +24,7 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s with NODETEL_CONSOLE_JSON=true
       }),
     );
     await receiver.waitFor(() => receiver.spans.filter((s) => s.kind === SERVER).length >= N, { what: `${N} server spans` });
+    await waitForStdout(app, (stdout) => (stdout.match(/"msg":"done \d+"/g) ?? []).length >= N, `${N} printed "done" lines`);
   });
 
   afterAll(async () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startApp, type AppOptions, type RunningApp } from '../helpers/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
+import { waitForLine, waitForStdout } from './stdout.ts';
 
 const SERVER = 2;
 const N = 200;
@@ -53,6 +54,7 @@ describe.each(['app.cjs', 'app.mjs'])('%s under the preload, NODE_ENV=production
     await receiver.waitFor(() => receiver.logs.filter((l) => String(l.body).startsWith('order ')).length >= N && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 1, {
       what: `${N} exported "order" lines and ${N + 1} server spans`,
     });
+    await waitForStdout(app, (stdout) => jsonLines(stdout).filter((l) => String(l.message).startsWith('order ') || l.request_id === 'rid-fail').length >= N + 1, `${N + 1} printed lines`);
   });
 
   afterAll(async () => {
@@ -134,6 +136,7 @@ describe('audit', () => {
         'http.route': '/audit',
         tenant_id: 't1',
       });
+      await waitForLine(app, '"event.name":"audit"');
       const printed = jsonLines(app.stdout());
       expect(printed.find((l) => l['event.name'] === 'audit')).toMatchObject({ actor: 'user:42', before: { plan: 'free', password: '[REDACTED]' }, request_id: 'rid-audit', trace_id: span.traceId });
       expect(app.stdout()).not.toContain('hunter2');
@@ -190,23 +193,3 @@ describe('LOG_LEVEL', () => {
     }
   });
 });
-
-/** The first line the app prints containing `text`, waiting for it (stdout can arrive after the response). */
-function waitForLine(app: RunningApp, text: string, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const line = app.stdout().split('\n').find((l) => l.includes(text));
-      if (line === undefined) return false;
-      clearTimeout(timer);
-      app.child.stdout!.off('data', onData);
-      resolve(line);
-      return true;
-    };
-    const onData = (): void => void check();
-    const timer = setTimeout(() => {
-      app.child.stdout!.off('data', onData);
-      reject(new Error(`no line with "${text}" within ${timeoutMs} ms in:\n${app.stdout()}`));
-    }, timeoutMs);
-    if (!check()) app.child.stdout!.on('data', onData);
-  });
-}

@@ -5,8 +5,9 @@
 // id, and an Error as exception.* attributes. Under 200 concurrent requests, no line, printed or
 // exported, carries another request's ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScript, startApp, type RunningApp } from '../helpers/app.ts';
+import { NODES, runScript, startApp, type RunningApp } from '../helpers/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedLog, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
+import { waitForStdout } from './stdout.ts';
 
 const SERVER = 2;
 const N = 200;
@@ -19,9 +20,9 @@ const LIBRARIES = [
   { fixture: 'winston.mjs', scope: '@opentelemetry/winston-transport', msg: 'message', volatile: [] as string[] },
   { fixture: 'pino.cjs', scope: '@opentelemetry/instrumentation-pino', msg: 'msg', volatile: ['time', 'pid'] },
   { fixture: 'pino.mjs', scope: '@opentelemetry/instrumentation-pino', msg: 'msg', volatile: ['time', 'pid'] },
-];
+].flatMap((library) => NODES.map((node) => ({ ...library, node })));
 
-describe.each(LIBRARIES)('$fixture', ({ fixture, scope, msg, volatile }) => {
+describe.each(LIBRARIES)('$fixture on $node.name', ({ fixture, scope, msg, volatile, node }) => {
   let receiver: OtlpReceiver;
   let app: RunningApp;
   let bare: RunningApp;
@@ -29,7 +30,7 @@ describe.each(LIBRARIES)('$fixture', ({ fixture, scope, msg, volatile }) => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' };
-    [app, bare] = await Promise.all([startApp(fixture, { env }), startApp(fixture, { preload: false })]);
+    [app, bare] = await Promise.all([startApp(fixture, { env, node: node.bin }), startApp(fixture, { preload: false, node: node.bin })]);
     await Promise.all(
       Array.from({ length: N }, async (_, i) => {
         await (await fetch(`${app.url}/work/${i}`, { headers: { 'x-request-id': `rid-${i}` } })).text();
@@ -69,7 +70,7 @@ describe.each(LIBRARIES)('$fixture', ({ fixture, scope, msg, volatile }) => {
   });
 
   it('prints every line in a request with its trace_id, span_id and request_id', async () => {
-    await receiver.waitFor(() => printed(app.stdout()).filter((l) => String(l[msg]).startsWith('done ')).length >= N, { what: `${N} printed "done" lines` });
+    await waitForStdout(app, (stdout) => printed(stdout).filter((l) => String(l[msg]).startsWith('done ')).length >= N, `${N} printed "done" lines`);
     const lines = printed(app.stdout());
     for (let i = 0; i < N; i++) {
       const span = serverSpan(`/work/${i}`);
@@ -105,7 +106,7 @@ describe.each(LIBRARIES)('$fixture', ({ fixture, scope, msg, volatile }) => {
 
   it('prints what the app prints bare, apart from the three trace fields inside a request', async () => {
     await (await fetch(`${bare.url}/work/3`)).text();
-    await receiver.waitFor(() => printed(bare.stdout()).find((l) => l[msg] === 'done 3'), { what: 'the bare app printing "done 3"' });
+    await waitForStdout(bare, (stdout) => printed(stdout).find((l) => l[msg] === 'done 3'), 'the bare app printing "done 3"');
     const pick = (output: string) => printed(output).filter((l) => [`work 3`, `done 3`].includes(String(l[msg])) || String(l[msg]).startsWith('listening'));
     const instrumented = pick(app.stdout()).map((l) => without(l, volatile));
     const plain = pick(bare.stdout()).map((l) => without(l, volatile));
