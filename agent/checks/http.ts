@@ -9,39 +9,25 @@
 //   ...) is what undici.request(url, { dispatcher }) does.
 // - The checks speak HTTP/1.1 only (allowH2: false; ALPN offers http/1.1 alone), so undici is
 //   loaded without node:http2: its client-h2 module requires node:http2 (and with it node:tls)
-//   at load, and falls back to nothing when that fails, as on a Node built without HTTP/2. A
-//   module hook makes that one require fail while undici loads. That saves about 2 MB, and for
+//   at load, and falls back to nothing when that fails, as on a Node built without HTTP/2.
+//   checks/load.ts makes that one require fail while undici loads. That saves about 2 MB, and for
 //   http:// dependencies, where node:tls is never needed, about 7 MB. Every HTTPS server
 //   answers HTTP/1.1 too; what the check looks at, the status, is the same in both.
-import { registerHooks } from 'node:module';
 import type * as Undici from 'undici';
 import type { HttpCheckConfig, StatusRanges } from '../config';
 import { CheckFailedError } from '../errors';
 import { VERSION } from '../version';
 import type { Check } from './check';
+import { loadReplacing } from './load';
 
 type Request = (this: Undici.Dispatcher, options: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
 let undici: { Agent: typeof Undici.Agent; request: Request } | undefined;
 
 function loadUndici(): NonNullable<typeof undici> {
-  if (undici) return undici;
-  const hooks = registerHooks({
-    resolve(specifier, context, next) {
-      if (specifier === 'node:http2' && context.parentURL?.endsWith('/undici/lib/dispatcher/client-h2.js')) {
-        throw Object.assign(new Error('node:http2 is not loaded for the agent\'s HTTP/1.1 checks'), { code: 'ERR_UNKNOWN_BUILTIN_MODULE' });
-      }
-      return next(specifier, context);
-    },
-  });
-  try {
-    undici = {
-      Agent: require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent,
-      request: require('undici/lib/api/api-request.js') as Request,
-    };
-  } finally {
-    (hooks as { deregister?: () => void }).deregister?.();
-  }
-  return undici;
+  return (undici ??= loadReplacing([{ specifier: 'node:http2', from: '/undici/lib/dispatcher/client-h2.js', with: { error: "node:http2 is not loaded for the agent's HTTP/1.1 checks" } }], () => ({
+    Agent: require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent,
+    request: require('undici/lib/api/api-request.js') as Request,
+  })));
 }
 
 export function createHttpCheck(config: HttpCheckConfig): Check {

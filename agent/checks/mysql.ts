@@ -1,12 +1,34 @@
 // mysql / mariadb: connect, run `SELECT 1` (or the configured query), disconnect, with mysql2.
 // A full handshake every run: a bare TCP connect would count as a connection error on the
 // server, and after max_connect_errors of those MySQL blocks the host.
+// mysql2 requires node:tls at load (about 4.5 MB of RSS) but uses it only for TLS connections: it
+// is given checks/lazy-tls.ts instead, which loads node:tls on first use (checks/load.ts). And
+// `long`, mysql2's 64-bit integers, compiles a WebAssembly module at load for faster multiply and
+// divide, starting V8's WebAssembly engine (about 2 MB) for it; it falls back to plain JavaScript
+// when WebAssembly is not there, so mysql2 is loaded with the global hidden, synchronously.
+import { join } from 'node:path';
 import type * as Mysql from 'mysql2';
 import type { SqlCheckConfig } from '../config';
 import { noop, onAbort, withPassword, type Check } from './check';
+import { loadReplacing } from './load';
+
+let mysql2: typeof Mysql | undefined;
+const loadMysql2 = (): typeof Mysql =>
+  (mysql2 ??= loadReplacing([{ specifier: 'tls', from: '/node_modules/mysql2/', with: { file: join(__dirname, 'lazy-tls.js') } }], () => withoutWebAssembly(() => require('mysql2') as typeof Mysql)));
+
+function withoutWebAssembly<T>(load: () => T): T {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly');
+  if (!descriptor?.configurable) return load();
+  delete (globalThis as { WebAssembly?: unknown }).WebAssembly;
+  try {
+    return load();
+  } finally {
+    Object.defineProperty(globalThis, 'WebAssembly', descriptor);
+  }
+}
 
 export function createMysqlCheck(config: SqlCheckConfig): Check {
-  const mysql = require('mysql2') as typeof Mysql;
+  const mysql = loadMysql2();
   const uri = withPassword(config.url, config.password);
   return {
     async run(signal) {
