@@ -87,6 +87,8 @@ const VARIANTS = {
 
 /** Requests sent to the agent under test so far (it answers them in order). */
 let requestsSent = 0;
+/** True while load() runs: a failed probe request is then counted rather than thrown. */
+let probing = false;
 /** Agents still running: killed if this process ends early, whatever the reason. */
 const children = new Set();
 process.on('exit', () => {
@@ -186,9 +188,6 @@ async function measure(extraEnv) {
     rates,
   };
 }
-
-/** True while load() runs: a failed probe request is then counted rather than thrown. */
-let probing = false;
 
 /** PROBES requests at `rate` per second, in batches every 10 ms; their latencies. */
 async function load(base, rate) {
