@@ -9,6 +9,7 @@
 import { SpanStatusCode, context, trace, type AttributeValue, type Attributes, type Context, type Exception, type Link, type Span, type SpanAttributes, type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { describe, reportOnce } from '../report';
+import { withoutQuotedValues } from './sanitize-error';
 import { sanitizeSql, sqlOperationName, type SqlDialect } from './sanitize-sql';
 
 const QUERY_TEXT = 'db.query.text';
@@ -116,7 +117,9 @@ class DbSpan implements Span {
   setStatus(status: SpanStatus): this {
     if (status.code === SpanStatusCode.ERROR) {
       this.failed = true;
-      this.failure = status.message;
+      this.failure = status.message === undefined ? undefined : withoutQuotedValues(status.message);
+      this.inner.setStatus({ code: status.code, message: this.failure });
+      return this;
     }
     this.inner.setStatus(status);
     return this;
@@ -129,7 +132,7 @@ class DbSpan implements Span {
 
   recordException(exception: Exception, time?: TimeInput): void {
     this.errorType ??= errorTypeOf(exception);
-    this.inner.recordException(exception, time);
+    this.inner.recordException(withoutValues(exception), time);
   }
 
   end(endTime?: TimeInput): void {
@@ -169,6 +172,19 @@ function sanitized(attributes: Attributes, text: AttributeValue): AttributeValue
   const system = attributes[SYSTEM];
   const dialect = typeof system === 'string' ? DIALECTS[system] : undefined;
   return dialect && typeof text === 'string' ? sanitizeSql(text, dialect) : text;
+}
+
+/**
+ * The exception as the span shows it, its message (and the copy of it in the stack) without the
+ * values it may quote. A copy: the app's own error object is left as it is.
+ */
+function withoutValues(exception: Exception): Exception {
+  if (typeof exception === 'string') return withoutQuotedValues(exception);
+  const { name, message, stack, code } = exception as Error & { code?: string | number };
+  if (typeof message !== 'string') return exception;
+  const safe = withoutQuotedValues(message);
+  if (safe === message) return exception;
+  return { name, message: safe, stack: stack?.replace(message, safe), code };
 }
 
 /** error.type: the database's error code (pg's SQLSTATE, mysql2's ER_*) when there is one, else the exception's class. */

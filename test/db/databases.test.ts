@@ -54,10 +54,10 @@ describe.each(cases)('$fixture on $node.name', ({ node, fixture }) => {
     });
     duration = await receiver.waitFor(
       () => {
-        // Cumulative: the first export that has seen all three requests (pg: four queries, a failure, pg_sleep).
+        // Cumulative: the first export that has seen all three requests (pg: four queries, two failures, pg_sleep).
         const latest = receiver.metrics.filter((m) => m.name === 'db.client.operation.duration').at(-1);
         const pg = latest?.points.filter((p) => p.attributes['db.system.name'] === 'postgresql').reduce((n, p) => n + (p.count ?? 0), 0);
-        return pg !== undefined && pg >= 6 && latest;
+        return pg !== undefined && pg >= 7 && latest;
       },
       { what: 'db.client.operation.duration counting every pg query' },
     );
@@ -114,14 +114,28 @@ describe.each(cases)('$fixture on $node.name', ({ node, fixture }) => {
   });
 
   it('marks a failed query ERROR, with the exception and error.type', () => {
-    const failed = dbSpansUnder(serverSpan('/fail'));
+    const failed = dbSpansUnder(serverSpan('/fail')).filter((s) => s.attributes['db.query.text'] === 'SELECT * FROM nodetel_no_such_table');
     expect(failed.map((s) => s.attributes['db.system.name']).sort()).toEqual(['mysql', 'postgresql']);
     for (const span of failed) {
       expect(span.status.code).toBe(ERROR);
       expect(span.events.map((e) => e.name)).toContain('exception');
-      expect(span.attributes['db.query.text']).toBe('SELECT * FROM nodetel_no_such_table');
     }
     expect(failed.find((s) => s.attributes['db.system.name'] === 'postgresql')!.attributes['error.type']).toBe('42P01');
+  });
+
+  it('keeps the values a database quotes in its error message out of the status and the exception', () => {
+    const quoting = dbSpansUnder(serverSpan('/fail')).filter((s) => s.attributes['db.query.text'] !== 'SELECT * FROM nodetel_no_such_table');
+    expect(quoting.map((s) => s.attributes['db.query.text']).sort()).toEqual(['SELECT ? FRM ? WHERE ?', 'SELECT ?::int']);
+    for (const span of quoting) {
+      expect(span.status.code).toBe(ERROR);
+      const exception = span.events.find((e) => e.name === 'exception')!;
+      expect(`${span.status.message} ${exception.attributes['exception.message']}`).toMatch(/\?/);
+      const shown = JSON.stringify([span.status, span.events], (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+      expect(shown).not.toContain(PASSWORD);
+      expect(shown).not.toContain(EMAIL);
+    }
+    const pg = quoting.find((s) => s.attributes['db.system.name'] === 'postgresql')!;
+    expect(pg.status.message).toBe('invalid input syntax for type integer: ?');
   });
 
   it('times the real round trip', () => {
