@@ -19,7 +19,7 @@
 // (5000), CHECK_INTERVAL_MS (1000), WARMUP_MS (3000), ENTRY (bin | main),
 // NODE (the node binary; default the one running this).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -69,6 +69,9 @@ const VARIANTS = {
   dns: { NODETEL_AGENT_CHECK_DNS: 'dns://localhost' },
   // OTLP/gRPC export of the agent's metrics to a Collector (the test receiver), no checks.
   otlp: { otlp: true },
+  // The checks in a YAML file (`agent --config file`, as in a pod), here a tcp check: what the
+  // yaml parser adds.
+  'tcp (file)': { file: 'checks:\n  cache-port:\n    url: tcp://127.0.0.1:6379\n' },
   // A service with its database and its cache.
   'postgres+redis': { NODETEL_AGENT_CHECK_DB: PG, NODETEL_AGENT_CHECK_CACHE: REDIS },
   // A typical service: its database, its cache, one HTTP dependency.
@@ -95,15 +98,16 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-const chosen = (process.env.VARIANTS ?? 'floor,app-only,postgres,mariadb,redis,http,tcp,dns,otlp,postgres+redis,typical,all').split(',').map((v) => v.trim());
+const chosen = (process.env.VARIANTS ?? 'floor,app-only,postgres,mariadb,redis,http,tcp,dns,otlp,tcp (file),postgres+redis,typical,all').split(',').map((v) => v.trim());
 const results = [];
 let receiver;
 for (const name of chosen) {
   const variant = VARIANTS[name];
   if (!variant) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
-  const { otlp, floor, ...checks } = variant;
+  const { otlp, floor, file, ...checks } = variant;
   const env = { ...checks };
   if (floor) env.FLOOR = '1';
+  if (file) env.CONFIG_FILE_TEXT = file;
   if (otlp) {
     receiver ??= await (await import('../test/helpers/otlp-receiver.ts')).startOtlpReceiver();
     Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '5000' });
@@ -131,7 +135,13 @@ async function measure(extraEnv) {
   const timesDir = mkdtempSync(path.join(os.tmpdir(), 'agent-footprint-'));
   env.PROBE_TIMES_FILE = path.join(timesDir, 'times.json');
   env.NODETEL_AGENT_DRAIN_MS = '0';
-  const args = ['--require', path.join(ROOT, 'bench/agent-probe-timer.cjs'), ...(env.FLOOR ? ['-e', FLOOR_SERVER] : [SCRIPT])];
+  let configArgs = [];
+  if (env.CONFIG_FILE_TEXT) {
+    writeFileSync(path.join(timesDir, 'agent.yaml'), env.CONFIG_FILE_TEXT);
+    configArgs = ['--config', path.join(timesDir, 'agent.yaml')];
+    delete env.CONFIG_FILE_TEXT;
+  }
+  const args = ['--require', path.join(ROOT, 'bench/agent-probe-timer.cjs'), ...(env.FLOOR ? ['-e', FLOOR_SERVER] : [SCRIPT, ...configArgs])];
   const child = spawn(NODE, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const firstRequest = requestsSent; // this agent's request log starts here

@@ -16,6 +16,7 @@ export interface Replacement {
 }
 
 export function loadReplacing<T>(replacements: readonly Replacement[], load: () => T): T {
+  if (typeof registerHooks !== 'function') return load(); // before Node 22.15: loaded as it is
   const hooks = registerHooks({
     resolve(specifier, context, next) {
       const r = replacements.find((x) => x.specifier === specifier && context.parentURL?.includes(x.from));
