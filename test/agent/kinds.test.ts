@@ -1,9 +1,11 @@
 // The http, tcp and dns checks against real servers started by the test: expected statuses,
 // methods, redirects not followed, timeouts that let go of the connection, and DNS queries to a
 // given server (a minimal DNS server on 127.0.0.1 answers them).
+import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createSecureServer } from 'node:http2';
 import { createServer, type AddressInfo, type Socket as NetSocket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +87,28 @@ describe('http checks', () => {
     ]);
     expect(requests.filter((r) => r.url === '/elsewhere')).toEqual([]);
     expect(requests.find((r) => r.url === '/h')!.method).toBe('HEAD');
+  });
+
+  it('check HTTPS over HTTP/1.1, also against a server that prefers HTTP/2; verify the certificate unless insecure', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nodetel-agent-tls-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    const versions: string[] = [];
+    const server = createSecureServer({ key: readFileSync(key), cert: readFileSync(cert), allowHTTP1: true }, (req, res) => {
+      versions.push(req.httpVersion);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => server.close());
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+    const reports = await check(`checks:\n  insecure:\n    url: ${url}\n    insecure: true\n  verified:\n    url: ${url}\n`);
+    expect(reports.map((r) => [r.name, r.ok])).toEqual([
+      ['insecure', true],
+      ['verified', false],
+    ]);
+    expect(reports[1]!.error).toMatch(/self-signed certificate/);
+    expect(versions).toEqual(['1.1']);
   });
 
   it('fail at the timeout, and let go of the connection', async () => {

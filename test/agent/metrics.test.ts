@@ -90,6 +90,25 @@ describe('OTLP metrics to the Collector', () => {
     }
   });
 
+  it('compresses with gzip when asked, and sends the histogram whole: per-bucket counts that add up, sum, min, max', async () => {
+    const receiver = await startOtlpReceiver();
+    receivers.push(receiver);
+    await startAgent({
+      env: { NODETEL_AGENT_HEARTBEAT: 'off', NODETEL_AGENT_CHECK_PG: PG_URL, NODETEL_AGENT_CHECKS_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=a' },
+    });
+    const duration = await receiver.waitFor(() => {
+      const m = latest(receiver, 'nodetel.dependency.check.duration');
+      return m && Number(m.points[0]?.count) >= 3 ? m : undefined;
+    }, { what: 'three check runs in the duration histogram' });
+    const point = duration.points[0]!;
+    expect(point.bucketCounts!.map(Number)).toHaveLength(BUCKETS.length + 1);
+    expect(point.bucketCounts!.map(Number).reduce((a, b) => a + b, 0)).toBe(Number(point.count));
+    expect(point.min).toBeGreaterThan(0);
+    expect(point.max).toBeGreaterThanOrEqual(point.min!);
+    expect(point.sum).toBeGreaterThanOrEqual(point.max!);
+    expect(Number(point.startTimeUnixNano)).toBeLessThan(Number(point.timeUnixNano));
+  });
+
   it('sends what it has on SIGTERM, and a Collector that is down is reported once without harm', async () => {
     const receiver = await startOtlpReceiver();
     receivers.push(receiver);
