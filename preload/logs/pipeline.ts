@@ -2,7 +2,10 @@
 // app's own @opentelemetry/api logs reach), and its one processor encodes each record into the
 // export queue (export/batcher.ts), as spans are: bounded, batched, sent through the SDK's OTLP
 // transport, drained synchronously at exit. sdk-logs is loaded on first need (it costs ~200 ms
-// to load); records emitted before that wait, with their time and context, in a short buffer.
+// to load); records emitted before that wait, with their time and context, in a short buffer,
+// whether they come from our sources or through a logger the API handed out (a library that
+// takes its logger when it loads, as winston's and pino's instrumentations do, must not make the
+// app pay for the SDK while it starts).
 import type { LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -20,7 +23,7 @@ export type LogQueue = Batcher<InstrumentationScope, ReadableLogRecord>;
 export class LogPipeline implements ApiLoggerProvider {
   private provider: LoggerProvider | undefined;
   private readonly own = new Map<string, Logger>();
-  private early: { scope: string; record: LogRecord }[] = [];
+  private early: { logger: () => Logger; record: LogRecord }[] = [];
   droppedEarly = 0;
 
   /** `queue` for OTLP; without one (OTEL_LOGS_EXPORTER=console) records are printed as they come. */
@@ -36,18 +39,28 @@ export class LogPipeline implements ApiLoggerProvider {
 
   /** A record from one of our sources (console, access log, crashes), under scope nodetel/<source>. */
   emit(source: string, record: LogRecord): void {
-    if (!this.provider) {
-      // Keep what the SDK would take from the moment of emitting: its time and its context.
-      if (this.early.length < EARLY_LIMIT) this.early.push({ scope: source, record: { ...record, timestamp: record.timestamp ?? Date.now(), context: record.context ?? activeContext() } });
-      else this.droppedEarly++;
-      return;
-    }
-    this.ownLogger(source).emit(record);
+    if (this.provider) this.ownLogger(source).emit(record);
+    else this.keepEarly(() => this.ownLogger(source), record);
   }
 
-  /** For @opentelemetry/api logs: the SDK's logger, loaded now. */
+  /** For @opentelemetry/api logs: the SDK's logger once loaded; until then one whose records wait with the early ones. */
   getLogger(name: string, version?: string, options?: { schemaUrl?: string }): Logger {
-    return this.load().getLogger(name, version, options);
+    if (this.provider) return this.provider.getLogger(name, version, options);
+    let sdkLogger: Logger | undefined;
+    const logger = (): Logger => (sdkLogger ??= this.load().getLogger(name, version, options));
+    return {
+      emit: (record) => {
+        if (this.provider) logger().emit(record);
+        else this.keepEarly(logger, record);
+      },
+      enabled: (enabledOptions) => !this.provider || logger().enabled(enabledOptions),
+    };
+  }
+
+  /** Keeps what the SDK would take from the moment of emitting: the record's time and context. */
+  private keepEarly(logger: () => Logger, record: LogRecord): void {
+    if (this.early.length < EARLY_LIMIT) this.early.push({ logger, record: { ...record, timestamp: record.timestamp ?? Date.now(), context: record.context ?? activeContext() } });
+    else this.droppedEarly++;
   }
 
   load(): LoggerProvider {
@@ -66,7 +79,7 @@ export class LogPipeline implements ApiLoggerProvider {
           : new sdk.SimpleLogRecordProcessor({ exporter: new sdk.ConsoleLogRecordExporter() }),
       ],
     });
-    for (const { scope, record } of this.early) this.ownLogger(scope).emit(record);
+    for (const { logger, record } of this.early) logger().emit(record);
     this.early = [];
     return this.provider;
   }

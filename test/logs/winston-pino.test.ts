@@ -140,4 +140,12 @@ describe('lazy loading', () => {
     expect(pino.some((f) => f.includes('instrumentation-pino'))).toBe(true);
     expect(pino.some((f) => f.includes('winston'))).toBe(false);
   });
+
+  it.each(['winston', 'pino'])('does not load the logs SDK while the app loads %s and makes a logger (it loads once the app is up)', async (library) => {
+    const run = await runScript('loaded-at-require.cjs', { args: [library], env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } });
+    expect(run.code, run.stderr).toBe(0);
+    const files = JSON.parse(run.stdout) as string[];
+    expect(files.some((f) => f.includes(`instrumentation-${library}`))).toBe(true);
+    expect(files.filter((f) => f.includes('@opentelemetry/sdk-logs'))).toEqual([]);
+  });
 });
