@@ -27,7 +27,8 @@ import { LogPipeline, type LogQueue } from './logs/pipeline';
 import { DbMetrics } from './metrics/db-metrics';
 import { HttpMetrics } from './metrics/http-metrics';
 import { measureHttpServers } from './metrics/http-server';
-import { DeferredMeterProvider, startMetrics, type MetricsPipeline } from './metrics/sdk';
+import { DeferredMeterProvider } from './metrics/deferred-meter';
+import { startMetrics, type MetricsPipeline } from './metrics/sdk';
 import { createRedactor } from './redact';
 import { flushOnExit, type Flushable } from './shutdown';
 import { ContextStorage } from './trace/context';
@@ -66,7 +67,8 @@ export function start(): void {
   let pipeline: MetricsPipeline | undefined;
   const getPipeline = (): MetricsPipeline | undefined =>
     httpMetrics && (pipeline ??= startMetrics(config, getResource(), [httpMetrics, dbMetrics!], (meter) => countDrops(meter, spans)));
-  if (metricsOn) metrics.setGlobalMeterProvider(new DeferredMeterProvider(() => getPipeline()!.provider));
+  const meterProvider = metricsOn ? new DeferredMeterProvider(() => getPipeline()!.provider) : undefined;
+  if (meterProvider) metrics.setGlobalMeterProvider(meterProvider);
 
   // Logs: console, access log and crashes as records through the SDK's LoggerProvider.
   const logsTo = config.logs.exporter;
@@ -116,7 +118,7 @@ export function start(): void {
     propagator.fields();
     if (tracesTo === 'otlp') spans.prepare();
     getResource();
-    getPipeline();
+    meterProvider?.provider();
     logQueue?.prepare();
     logPipeline?.load();
   }, 0).unref();

@@ -1,9 +1,9 @@
 // The metrics pipeline: the SDK's MeterProvider with a PeriodicExportingMetricReader and the
 // OTLP (or console) exporter, collecting the app's own @opentelemetry/api instruments, our
-// runtime metrics, and our HTTP and database metrics as a MetricProducer. Built on first need (the warm-up
-// after start, or the app's first metrics.getMeter()), because sdk-metrics alone costs ~60 ms
-// to load.
-import type { Meter, MeterOptions, MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
+// runtime metrics, and our HTTP and database metrics as a MetricProducer. Built on first need
+// (the warm-up after start, or the first measurement through the API: see deferred-meter.ts),
+// because sdk-metrics alone costs ~60 ms to load.
+import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider, MetricData, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Config, Temporality } from '../config';
@@ -70,14 +70,3 @@ function createExporter(config: Config): PushMetricExporter {
   return new OTLPMetricExporter({ ...common, headers: otlp.headers });
 }
 
-/**
- * Registered as the global MeterProvider at start. An app that asks for a meter gets the SDK's,
- * loaded then: the API hands out no-op meters for good to whoever asks before a provider exists.
- */
-export class DeferredMeterProvider implements ApiMeterProvider {
-  constructor(private readonly load: () => ApiMeterProvider) {}
-
-  getMeter(name: string, version?: string, options?: MeterOptions): Meter {
-    return this.load().getMeter(name, version, options);
-  }
-}

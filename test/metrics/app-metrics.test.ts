@@ -47,6 +47,12 @@ describe.each(cases)('$fixture on $node.name', ({ node, fixture }) => {
     expect(values, show(attempts)).toEqual({ [JSON.stringify({ result: 'ok' })]: 3, [JSON.stringify({ result: 'fail' })]: 2 });
   });
 
+  it('does not load the metrics SDK while the app starts, and exports its observable gauge once it is loaded', () => {
+    expect(app.stdout()).toContain('metrics SDK loaded during start-up: false');
+    const depth = lastPoints(receiver.metrics, 'shop.queue.depth');
+    expect(depth.map(({ metric, point }) => [metric.type, metric.scope.name, point.attributes, point.value]), show(depth)).toEqual([['gauge', 'shop', { queue: 'orders' }, 7]]);
+  });
+
   it("as a monotonic cumulative sum under the app's meter, on the app's resource", () => {
     for (const { metric } of attempts) {
       expect(metric).toMatchObject({ type: 'sum', isMonotonic: true, aggregationTemporality: CUMULATIVE });
