@@ -274,7 +274,8 @@ function grpcTransport(config: OtlpMetricsConfig): Transport {
           read(h);
         });
         stream.on('trailers', read);
-        stream.on('error', (err) => done(sessionError ?? err));
+        // A connection that fails cancels its pending stream; the connection's error is the reason.
+        stream.on('error', (err: Error) => done(sessionError ?? (err.cause instanceof Error ? err.cause : err)));
         stream.on('close', () => {
           if (status === '0') return done();
           if (status !== undefined) return done(new Error(`gRPC status ${status} ${GRPC_STATUS[status] ?? ''}${detail ? `: ${detail}` : ''}`));
