@@ -116,7 +116,13 @@ export function encodeResource(attributes: Attributes): Uint8Array {
 }
 
 /** Writes an emitted log record as a ScopeLogs.log_records entry (field 2: tag, length, `LogRecord`). */
-export function encodeLogRecord(w: ProtobufWriter, record: ReadableLogRecord): void {
+/** What a log record is encoded from: the SDK's ReadableLogRecord has it, and so do our own records (logs/pipeline.ts). */
+export type EncodableLogRecord = Pick<
+  ReadableLogRecord,
+  'hrTime' | 'hrTimeObserved' | 'spanContext' | 'severityText' | 'severityNumber' | 'body' | 'eventName' | 'attributes' | 'droppedAttributesCount'
+>;
+
+export function encodeLogRecord(w: ProtobufWriter, record: EncodableLogRecord): void {
   const mark = w.begin(2);
   w.timeField(1, record.hrTime[0], record.hrTime[1]);
   if (record.severityNumber) w.varintField(2, record.severityNumber);

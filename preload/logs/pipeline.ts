@@ -1,28 +1,34 @@
-// The logs pipeline: the SDK's LoggerProvider makes and checks records (it is also what the
-// app's own @opentelemetry/api logs reach), and its one processor encodes each record into the
-// export queue (export/batcher.ts), as spans are: bounded, batched, sent through the SDK's OTLP
-// transport, drained synchronously at exit. sdk-logs is loaded on first need (it costs ~200 ms
+// The logs pipeline: the SDK's LoggerProvider makes and checks the records that come through
+// @opentelemetry/api (the app's own, winston's and pino's), and its one processor encodes each
+// into the export queue (export/batcher.ts), as spans are: bounded, batched, sent through the
+// SDK's OTLP transport, drained synchronously at exit. Our own records (console, access log,
+// crashes) are encoded into the same queue directly: we make them, with a few attributes well
+// within the limits, and the SDK's LogRecordImpl (a copy of every attribute, limit checks, its
+// self-metrics) was a third of what such a line cost. sdk-logs is loaded on first need (it costs ~200 ms
 // to load); records emitted before that wait, with their time and context, in a short buffer,
 // whether they come from our sources or through a logger the API handed out (a library that
 // takes its logger when it loads, as winston's and pino's instrumentations do, must not make the
 // app pay for the SDK while it starts).
-import type { LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
+import { isSpanContextValid, trace, type LogRecord, type Logger, type LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Batcher } from '../export/batcher';
+import type { EncodableLogRecord } from '../export/otlp-encoding';
 import type { Redactor } from '../redact';
 import { activeContext } from '../trace/context';
 import type { InstrumentationScope } from '../trace/span';
+import { toHrTime } from '../trace/time';
 import { VERSION } from '../version';
 
 /** Records kept until the SDK is loaded; an app logs a few lines at start, not thousands. */
 const EARLY_LIMIT = 1000;
 
-export type LogQueue = Batcher<InstrumentationScope, ReadableLogRecord>;
+export type LogQueue = Batcher<InstrumentationScope, EncodableLogRecord>;
 
 export class LogPipeline implements ApiLoggerProvider {
   private provider: LoggerProvider | undefined;
   private readonly own = new Map<string, Logger>();
+  private readonly ownScopes = new Map<string, InstrumentationScope>();
   private early: { logger: () => Logger; record: LogRecord }[] = [];
   droppedEarly = 0;
 
@@ -39,7 +45,8 @@ export class LogPipeline implements ApiLoggerProvider {
 
   /** A record from one of our sources (console, access log, crashes), under scope nodetel/<source>. */
   emit(source: string, record: LogRecord): void {
-    if (this.provider) this.ownLogger(source).emit(record);
+    if (this.queue) this.queue.add(this.ownScope(source), this.ownRecord(record));
+    else if (this.provider) this.ownLogger(source).emit(record);
     else this.keepEarly(() => this.ownLogger(source), record);
   }
 
@@ -99,6 +106,29 @@ export class LogPipeline implements ApiLoggerProvider {
       attributes: this.redactor.attributes(record.attributes) as ReadableLogRecord['attributes'],
       droppedAttributesCount: record.droppedAttributesCount,
     };
+  }
+
+  /** One of our records as it is encoded: what the SDK would have made of it, redacted. */
+  private ownRecord(record: LogRecord): EncodableLogRecord {
+    const time = toHrTime(record.timestamp);
+    const spanContext = trace.getSpanContext(record.context ?? activeContext());
+    return {
+      hrTime: time,
+      hrTimeObserved: time,
+      spanContext: spanContext && isSpanContextValid(spanContext) ? spanContext : undefined,
+      severityNumber: record.severityNumber,
+      severityText: record.severityText,
+      body: this.redactor.value(record.body),
+      eventName: record.eventName,
+      attributes: record.attributes ? (this.redactor.attributes(record.attributes) as EncodableLogRecord['attributes']) : {},
+      droppedAttributesCount: 0,
+    };
+  }
+
+  private ownScope(source: string): InstrumentationScope {
+    let scope = this.ownScopes.get(source);
+    if (!scope) this.ownScopes.set(source, (scope = { name: `nodetel/${source}`, version: VERSION }));
+    return scope;
   }
 
   private ownLogger(source: string): Logger {
