@@ -2,9 +2,10 @@
 // URL names a database, then PING, expecting PONG; QUIT. Spoken directly in RESP over node:net /
 // node:tls: these four commands need nothing more, and a Redis client library would cost the
 // agent about 8 MB of memory (see bench/agent-footprint.mjs). Replies to these commands are
-// single lines: `+OK`, `+PONG`, or `-ERR ...`.
+// single lines: `+OK`, `+PONG`, or `-ERR ...`. node:tls (about 3 MB of RSS) is loaded only for
+// rediss:// URLs.
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import type * as Tls from 'node:tls';
 import type { RedisCheckConfig } from '../config';
 import { CheckFailedError } from '../errors';
 import { noop, onAbort, type Check } from './check';
@@ -26,7 +27,7 @@ export function createRedisCheck(config: RedisCheckConfig): Check {
   return {
     run: (signal) =>
       new Promise<void>((resolve, reject) => {
-        const socket: Socket = tls ? connectTls({ host, port, servername: isIP(host) ? undefined : host }) : connectTcp({ host, port });
+        const socket: Socket = tls ? (require('node:tls') as typeof Tls).connect({ host, port, servername: isIP(host) ? undefined : host }) : connectTcp({ host, port });
         let buffered = '';
         let replies = 0;
         let settled = false;
