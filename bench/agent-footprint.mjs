@@ -97,6 +97,8 @@ const children = new Set();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+// Interrupted (Ctrl-C, kill): exit through the handler above, so no agent is left running.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 const chosen = (process.env.VARIANTS ?? 'floor,app-only,postgres,mariadb,redis,http,tcp,dns,otlp,tcp (file),postgres+redis,typical,all').split(',').map((v) => v.trim());
 const results = [];
