@@ -9,9 +9,17 @@ export interface LogLibraryOptions {
 }
 
 export function observeWinston(options: LogLibraryOptions): void {
-  applyWhenCompiled({ module: 'winston', file: 'lib/winston/logger.js', create: () => (require('./winston') as typeof import('./winston')).winstonInstrumentation(options) });
+  applyWhenCompiled({
+    name: 'winston',
+    targets: [{ module: 'winston', file: 'lib/winston/logger.js' }],
+    create: () => (require('./winston') as typeof import('./winston')).winstonInstrumentation(options),
+  });
 }
 
 export function observePino(options: LogLibraryOptions): void {
-  applyWhenCompiled({ module: 'pino', file: 'pino.js', create: () => (require('./pino') as typeof import('./pino')).pinoInstrumentation(options) });
+  applyWhenCompiled({
+    name: 'pino',
+    targets: [{ module: 'pino', file: 'pino.js' }],
+    create: () => (require('./pino') as typeof import('./pino')).pinoInstrumentation(options),
+  });
 }
