@@ -28,8 +28,10 @@ import { DbMetrics } from './metrics/db-metrics';
 import { HttpMetrics } from './metrics/http-metrics';
 import { measureHttpServers } from './metrics/http-server';
 import { DeferredMeterProvider } from './metrics/deferred-meter';
+import { sendLeanMetricsSync } from './metrics/exit-export';
 import { startMetrics, type MetricsPipeline } from './metrics/sdk';
 import { createRedactor } from './redact';
+import { describe, reportOnce } from './report';
 import { flushOnExit, type Flushable } from './shutdown';
 import { ContextStorage } from './trace/context';
 import { ConfiguredPropagator } from './trace/propagation';
@@ -106,7 +108,7 @@ export function start(): void {
   const databases = (['pg', 'mysql2', 'ioredis', 'redis'] as DbInstrumentationName[]).filter((name) => isInstrumentationEnabled(config, name));
   if (databases.length) traceDatabases(databases, provider, dbMetrics);
 
-  const flushables = [spansFlushable(spans), metricsFlushable(() => pipeline)];
+  const flushables = [spansFlushable(spans), metricsFlushable(() => pipeline, (ms) => sendLeanMetricsSync(config, settledResource(getResource()), [httpMetrics!, dbMetrics!], ms))];
   if (logPipeline && logQueue) flushables.push(logsFlushable(logPipeline, logQueue));
   flushOnExit(flushables, config.shutdownTimeoutMillis);
 
@@ -161,17 +163,32 @@ function logsFlushable(pipeline: LogPipeline, queue: LogQueue): Flushable {
   };
 }
 
-/** Metrics are cumulative and exported on a timer; on the way out, one last export (not on process.exit, which allows none). */
-function metricsFlushable(pipeline: () => MetricsPipeline | undefined): Flushable {
-  let flushedForExit = false;
+/**
+ * Metrics are exported on a timer; on the way out, one last export. Where that cannot finish
+ * (process.exit(), also from an app's own SIGTERM handler), our HTTP and database metrics are
+ * sent synchronously at 'exit' (metrics/exit-export.ts).
+ */
+function metricsFlushable(pipeline: () => MetricsPipeline | undefined, sendSync: (timeoutMillis: number) => void): Flushable {
+  let flushStarted = false;
+  let flushed = false;
   return {
     name: 'metrics',
     flush: async (ms) => {
-      flushedForExit = true;
-      await pipeline()?.flush(ms);
+      flushStarted = true;
+      const loaded = pipeline();
+      if (!loaded) return;
+      await loaded.flush(ms);
+      flushed = true;
     },
-    drainSync: () => undefined,
-    hasPending: () => pipeline() !== undefined && !flushedForExit,
+    drainSync: (ms) => {
+      if (!pipeline() || flushed) return;
+      try {
+        sendSync(ms);
+      } catch (err) {
+        reportOnce(`metrics could not be sent at exit (${describe(err)})`);
+      }
+    },
+    hasPending: () => pipeline() !== undefined && !flushStarted,
     droppedSummary: () => undefined,
   };
 }

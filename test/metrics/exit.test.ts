@@ -1,7 +1,8 @@
-// The last metrics on the way out: a process that ends by a signal or because its event loop
-// ran dry still sends what it measured since its last periodic export (the interval is left at
-// its 60 s default here, so the way out is the only export there is). process.exit() leaves no
-// room for the SDK's asynchronous collection, so metrics are not sent then (spans and logs are).
+// The last metrics on the way out: a process that ends by a signal, because its event loop ran
+// dry, or by process.exit() (also from its own SIGTERM handler) still sends what it measured
+// since its last periodic export (the interval is left at its 60 s default here, so the way out
+// is the only export there is). On process.exit() the HTTP and database metrics are sent
+// synchronously; the SDK's asynchronous collection has no room there.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runScript, startApp } from '../helpers/app.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
@@ -47,6 +48,24 @@ describe('metrics on the way out', () => {
     const result = await runScript('exit-naturally-after-requests.cjs', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, REQUESTS: String(REQUESTS) } });
     expect(result.stdout).toContain(`served ${REQUESTS}`);
     expect(result.code).toBe(0);
+    await finalCount(r, REQUESTS);
+  });
+
+  it('process.exit(): sends the HTTP metrics, and the exit code stays the app\'s', async () => {
+    const r = await receiver();
+    const result = await runScript('exit-after-requests.cjs', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, REQUESTS: String(REQUESTS) } });
+    expect(result.stdout).toContain(`served ${REQUESTS}`);
+    expect(result.code).toBe(3);
+    await finalCount(r, REQUESTS);
+  });
+
+  it('an app whose own SIGTERM handler ends with process.exit(0): sends them, exit code 0', async () => {
+    const r = await receiver();
+    const app = await startApp('own-sigterm.cjs', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint } });
+    for (let i = 0; i < REQUESTS; i++) await (await fetch(`${app.url}/users/${i}`)).text();
+    const exit = await app.stop('SIGTERM');
+    expect(exit.code).toBe(0);
+    expect(app.stdout()).toContain('app got SIGTERM');
     await finalCount(r, REQUESTS);
   });
 });
