@@ -6,9 +6,10 @@
 // `pg.query:SELECT test`, ioredis `get`), error.type and an exception event on a failure
 // (mysql2 sets only the status), and db.client.operation.duration recorded here, on our lean
 // path, for sampled and unsampled operations alike.
-import { SpanStatusCode, context, trace, type AttributeValue, type Attributes, type Context, type Exception, type Link, type Span, type SpanAttributes, type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { SpanStatusCode, type AttributeValue, type Attributes, type Context, type Exception, type Link, type Span, type SpanAttributes, type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { describe, reportOnce } from '../report';
+import { startActiveSpan } from '../trace/tracer';
 import { withoutQuotedValues } from './sanitize-error';
 import { sanitizeSql, sqlOperationName, type SqlDialect } from './sanitize-sql';
 
@@ -54,11 +55,7 @@ class DbTracer implements Tracer {
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, ctx: Context, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, a?: SpanOptions | F, b?: Context | F, c?: F): ReturnType<F> {
-    const fn = (c ?? b ?? a) as F;
-    const options = typeof a === 'function' ? undefined : a;
-    const parent = typeof b === 'function' || b === undefined ? context.active() : b;
-    const span = this.startSpan(name, options, parent);
-    return context.with(trace.setSpan(parent, span), () => fn(span)) as ReturnType<F>;
+    return startActiveSpan(this, name, a, b, c);
   }
 }
 

@@ -92,12 +92,26 @@ export class LeanTracer implements Tracer {
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, ctx: Context, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, a?: SpanOptions | F, b?: Context | F, c?: F): ReturnType<F> {
-    const fn = (c ?? b ?? a) as F;
-    const options = typeof a === 'function' ? undefined : a;
-    const parent = typeof b === 'function' || b === undefined ? activeContext() : b;
-    const span = this.startSpan(name, options, parent);
-    return context.with(trace.setSpan(parent, span), () => fn(span)) as ReturnType<F>;
+    return startActiveSpan(this, name, a, b, c);
   }
+}
+
+/**
+ * Tracer.startActiveSpan on top of `tracer.startSpan`, for every tracer of ours: the API's three
+ * overloads (fn; options, fn; options, context, fn) resolved in one place.
+ */
+export function startActiveSpan<F extends (span: Span) => unknown>(
+  tracer: Pick<Tracer, 'startSpan'>,
+  name: string,
+  a?: SpanOptions | F,
+  b?: Context | F,
+  c?: F,
+): ReturnType<F> {
+  const fn = (c ?? b ?? a) as F;
+  const options = typeof a === 'function' ? undefined : a;
+  const parent = typeof b === 'function' || b === undefined ? activeContext() : b;
+  const span = tracer.startSpan(name, options, parent);
+  return context.with(trace.setSpan(parent, span), () => fn(span)) as ReturnType<F>;
 }
 
 function buildSampler(name: Config['traces']['sampler'], ratio: number): Sampler {
