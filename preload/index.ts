@@ -88,10 +88,10 @@ export function start(): void {
   if (logPipeline) {
     // After the tracing subscribers: the access log reads the context they enter.
     if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emit('http', r), config.ignoredPaths, config.logs.accessLogSampleRatio);
-    // The process is about to die: load the SDK now, so the record reaches the queue drained at exit.
+    // The process is about to die: whatever waits for the SDK goes out now, the crash included.
     recordCrashes((r) => {
-      logPipeline.load();
       logPipeline.emit('crash', r);
+      logPipeline.drainEarly();
     });
   }
   // JSON console lines are for clusters that collect stdout rather than OTLP: they carry the trace
@@ -122,7 +122,6 @@ export function start(): void {
     getResource();
     meterProvider?.provider();
     logQueue?.prepare();
-    logPipeline?.load();
   }, 0).unref();
 }
 
@@ -151,11 +150,11 @@ function logsFlushable(pipeline: LogPipeline, queue: LogQueue): Flushable {
   return {
     name: 'logs',
     flush: (ms) => {
-      pipeline.load();
+      pipeline.drainEarly();
       return queue.flush(ms);
     },
     drainSync: (ms) => {
-      pipeline.load();
+      pipeline.drainEarly();
       queue.drainSync(ms);
     },
     hasPending: () => pipeline.hasEarly() || queue.hasPending(),

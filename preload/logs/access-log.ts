@@ -54,7 +54,8 @@ function logRequest(emit: (record: LogRecord) => void, sampleRatio: number, requ
   request[STARTED] = undefined;
   // An aborted response has a status code only if its head was sent.
   const status = aborted === undefined || response.headersSent ? response.statusCode : undefined;
-  if (aborted === undefined && status! < 400 && !(Math.random() < sampleRatio)) return;
+  const severity = severityOf(status, aborted);
+  if (severity === INFO && !(Math.random() < sampleRatio)) return;
   const durationMs = Math.round((performance.now() - started.at) * 1000) / 1000;
   const method = normalizeMethod(request.method);
   const route = routeOf(request);
@@ -67,13 +68,23 @@ function logRequest(emit: (record: LogRecord) => void, sampleRatio: number, requ
   if (typeof requestId === 'string') attributes.request_id = requestId;
   const userAgent = request.headers['user-agent'];
   if (userAgent) attributes['user_agent.original'] = userAgent;
-  const [severityNumber, severityText] = status !== undefined && status >= 500 ? [17, 'ERROR'] : aborted || status! >= 400 ? [13, 'WARN'] : [9, 'INFO'];
   emit({
     eventName: 'http.server.access',
-    severityNumber,
-    severityText,
+    severityNumber: severity.number,
+    severityText: severity.text,
     body: `${method} ${route ?? path} ${aborted ?? status} ${durationMs}ms`,
     attributes,
     context: started.context,
   });
+}
+
+const INFO = { number: 9, text: 'INFO' } as const;
+const WARN = { number: 13, text: 'WARN' } as const;
+const ERROR = { number: 17, text: 'ERROR' } as const;
+
+/** ERROR for a 5xx, WARN for a 4xx or an aborted request, INFO (the only ones sampled) otherwise. */
+function severityOf(status: number | undefined, aborted: typeof ABORTED | undefined): typeof INFO | typeof WARN | typeof ERROR {
+  if (status !== undefined && status >= 500) return ERROR;
+  if (aborted !== undefined || (status !== undefined && status >= 400)) return WARN;
+  return INFO;
 }

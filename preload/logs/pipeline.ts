@@ -4,11 +4,11 @@
 // SDK's OTLP transport, drained synchronously at exit. Our own records (console, access log,
 // crashes) are encoded into the same queue directly: we make them, with a few attributes well
 // within the limits, and the SDK's LogRecordImpl (a copy of every attribute, limit checks, its
-// self-metrics) was a third of what such a line cost. sdk-logs is loaded on first need (it costs ~200 ms
-// to load); records emitted before that wait, with their time and context, in a short buffer,
-// whether they come from our sources or through a logger the API handed out (a library that
-// takes its logger when it loads, as winston's and pino's instrumentations do, must not make the
-// app pay for the SDK while it starts).
+// self-metrics) was a third of what such a line cost. sdk-logs (~200 ms to load) is loaded only
+// for records that need it, on the turn after the first one; until then they wait, with their
+// time and context, in a short buffer (a library that takes its logger when it loads, as
+// winston's and pino's instrumentations do, must not make the app pay for the SDK while it
+// starts, and an app that never logs through the API never pays for it).
 import { isSpanContextValid, trace, type LogRecord, type Logger, type LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -43,6 +43,11 @@ export class LogPipeline implements ApiLoggerProvider {
     return this.early.length > 0;
   }
 
+  /** Hands the records kept before the SDK was loaded to it, loading it only if there are any. */
+  drainEarly(): void {
+    if (this.early.length > 0) this.load();
+  }
+
   /** A record from one of our sources (console, access log, crashes), under scope nodetel/<source>. */
   emit(source: string, record: LogRecord): void {
     if (this.queue) this.queue.add(this.ownScope(source), this.ownRecord(record));
@@ -66,6 +71,9 @@ export class LogPipeline implements ApiLoggerProvider {
 
   /** Keeps what the SDK would take from the moment of emitting: the record's time and context. */
   private keepEarly(logger: () => Logger, record: LogRecord): void {
+    // The SDK is loaded on the turn after the first such record, not in the middle of whatever
+    // emitted it (an app's start-up); an app that never logs through the API never loads it.
+    if (this.early.length === 0) setImmediate(() => this.load()).unref();
     if (this.early.length < EARLY_LIMIT) this.early.push({ logger, record: { ...record, timestamp: record.timestamp ?? Date.now(), context: record.context ?? activeContext() } });
     else this.droppedEarly++;
   }
