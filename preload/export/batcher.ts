@@ -149,11 +149,15 @@ export class Batcher<S, R> {
       if (delayMillis > 0 || this.timerIsImmediate) return;
       clearTimeout(this.timer);
     }
-    this.timerIsImmediate = delayMillis === 0;
+    const immediate = (this.timerIsImmediate = delayMillis === 0);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.cut();
+      // A delay that ran out sends what waits, however little. A send that is due only because a
+      // batch filled up (or an export finished) leaves the records since to fill the next batch:
+      // cutting them too would double the exports, each costing far more than its records.
+      if (!immediate) this.cut();
       this.sendReady();
+      if (this.waiting > 0) this.schedule(this.config.scheduledDelayMillis);
     }, delayMillis);
     // Waiting records must never keep the process alive: exit paths flush them (see shutdown.ts).
     this.timer.unref();
