@@ -93,22 +93,24 @@ export class ProtobufWriter {
 
   string(value: string): void {
     const length = value.length;
-    // Most of what we write is ASCII: copy it in JS rather than cross into C++ per string.
-    let ascii = length < 128;
-    if (ascii) {
-      for (let i = 0; i < length; i++) {
-        if (value.charCodeAt(i) > 127) {
-          ascii = false;
-          break;
-        }
-      }
-    }
-    if (ascii) {
+    // Most of what we write is short ASCII: copy it in JS, in one pass, rather than measure it and
+    // cross into C++ per string; the first non-ASCII character sends it to the UTF-8 path.
+    if (length < 128) {
       this.ensure(length + 1);
       const b = this.buffer;
-      b[this.pos++] = length;
-      for (let i = 0; i < length; i++) b[this.pos++] = value.charCodeAt(i);
-      return;
+      const start = this.pos;
+      let at = start + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = value.charCodeAt(i);
+        if (c > 127) break;
+        b[at++] = c;
+      }
+      if (i === length) {
+        b[start] = length;
+        this.pos = at;
+        return;
+      }
     }
     const bytes = Buffer.byteLength(value);
     this.varint(bytes);

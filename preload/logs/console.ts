@@ -27,7 +27,8 @@ export function captureConsole(emit: ((record: LogRecord) => void) | undefined, 
       try {
         const ctx = activeContext();
         const requestId = ctx.getValue(REQUEST_ID_KEY);
-        const message = format(...args);
+        // What console itself prints for the common single string, without formatting it again.
+        const message = args.length === 1 && typeof args[0] === 'string' ? args[0] : format(...args);
         if (json) original.call(this, jsonLine(level.severityText, message, ctx, requestId));
         else original.apply(this, args);
         try {
@@ -45,13 +46,18 @@ export function captureConsole(emit: ((record: LogRecord) => void) | undefined, 
 function record(level: (typeof LEVELS)[keyof typeof LEVELS], message: string, args: unknown[], ctx: Context, requestId: unknown): LogRecord {
   const attributes: LogRecord['attributes'] = { 'log.iostream': level.stream };
   if (typeof requestId === 'string') attributes.request_id = requestId;
-  const error = args.find((a): a is Error => a instanceof Error);
+  const error = firstError(args);
   if (error) {
     attributes['exception.type'] = error.name;
     attributes['exception.message'] = error.message;
     if (error.stack) attributes['exception.stacktrace'] = error.stack;
   }
   return { severityNumber: level.severityNumber, severityText: level.severityText, body: message, attributes, context: ctx };
+}
+
+function firstError(args: unknown[]): Error | undefined {
+  for (const arg of args) if (arg instanceof Error) return arg;
+  return undefined;
 }
 
 function jsonLine(level: string, msg: string, ctx: Context, requestId: unknown): string {

@@ -9,14 +9,14 @@
 // time and context, in a short buffer (a library that takes its logger when it loads, as
 // winston's and pino's instrumentations do, must not make the app pay for the SDK while it
 // starts, and an app that never logs through the API never pays for it).
-import { isSpanContextValid, trace, type LogRecord, type Logger, type LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
+import { type LogRecord, type Logger, type LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Batcher } from '../export/batcher';
 import type { EncodableLogRecord } from '../export/otlp-encoding';
 import type { Redactor } from '../redact';
 import { activeContext } from '../trace/context';
-import type { InstrumentationScope } from '../trace/span';
+import { validSpanContext, type InstrumentationScope } from '../trace/span';
 import { toHrTime } from '../trace/time';
 import { VERSION } from '../version';
 
@@ -119,11 +119,11 @@ export class LogPipeline implements ApiLoggerProvider {
   /** One of our records as it is encoded: what the SDK would have made of it, redacted. */
   private ownRecord(record: LogRecord): EncodableLogRecord {
     const time = toHrTime(record.timestamp);
-    const spanContext = trace.getSpanContext(record.context ?? activeContext());
+    const spanContext = validSpanContext(record.context ?? activeContext());
     return {
       hrTime: time,
       hrTimeObserved: time,
-      spanContext: spanContext && isSpanContextValid(spanContext) ? spanContext : undefined,
+      spanContext,
       severityNumber: record.severityNumber,
       severityText: record.severityText,
       body: this.redactor.value(record.body),

@@ -2,7 +2,7 @@
 // @opentelemetry/api) and, once ended, a ReadableSpan for the SDK's OTLP serializer. It is a
 // plain object with fixed fields and no per-span closures; the serializer reads it as it is,
 // so nothing is copied or converted between end() and the bytes on the wire.
-import type { Attributes, AttributeValue, Exception, HrTime, Link, Span, SpanAttributes, SpanContext, SpanKind, SpanStatus, TimeInput } from '@opentelemetry/api';
+import { trace, type Attributes, type AttributeValue, type Context, type Exception, type HrTime, type Link, type Span, type SpanAttributes, type SpanContext, type SpanKind, type SpanStatus, type TimeInput } from '@opentelemetry/api';
 import type { SpanLimits } from '../config';
 import { core } from '../lazy';
 import { hrDuration, now, toHrTime } from './time';
@@ -177,4 +177,17 @@ function cleanAttributes(attributes: SpanAttributes | undefined): Attributes | u
 
 function isAttributeValue(value: unknown): value is AttributeValue {
   return core().isAttributeValue(value);
+}
+
+/**
+ * The span context of ctx's span if it is valid. Ours are valid by construction (ids we made), so
+ * only other spans (an extracted parent, a wrapped context) pay for the API's hex checks, which
+ * would otherwise run on every log record and child span of every request.
+ */
+export function validSpanContext(ctx: Context): SpanContext | undefined {
+  const span = trace.getSpan(ctx);
+  if (span === undefined) return undefined;
+  if (span instanceof RecordedSpan) return span.spanContext();
+  const spanContext = span.spanContext();
+  return trace.isSpanContextValid(spanContext) ? spanContext : undefined;
 }

@@ -8,7 +8,7 @@ import type { Redactor } from '../redact';
 import { sdkTrace } from '../lazy';
 import { activeContext, isSuppressed } from './context';
 import { newSpanId, newTraceId } from './ids';
-import { RecordedSpan, type InstrumentationScope, type SpanSink } from './span';
+import { RecordedSpan, validSpanContext, type InstrumentationScope, type SpanSink } from './span';
 import { toHrTime } from './time';
 
 const SAMPLED = 1;
@@ -56,8 +56,7 @@ export class LeanTracerProvider implements TracerProvider, SpanSink {
 
   /** Starts a span as the SDK would: child of ctx's span, sampled by OTEL_TRACES_SAMPLER. */
   start(scope: InstrumentationScope, name: string, kind: SpanKind, ctx: Context, options?: SpanOptions): Span {
-    const parent = options?.root ? undefined : trace.getSpanContext(ctx);
-    const validParent = parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
+    const validParent = options?.root ? undefined : validSpanContext(ctx);
     const traceId = validParent ? validParent.traceId : newTraceId();
     const spanId = newSpanId();
     const links: Link[] = options?.links ?? [];
