@@ -3,6 +3,7 @@
 // - passing -> failing after `failureThreshold` consecutive failures;
 // - failing -> passing after `successThreshold` consecutive successes.
 import type { CheckConfig } from './config';
+import { isoTime } from './iso-time';
 
 export type CheckStatus = 'pending' | 'passing' | 'failing';
 
@@ -74,14 +75,14 @@ export class CheckState {
   }
 
   snapshot(): CheckSnapshot {
-    const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
+    const iso = (t: number | undefined): string | null => (t === undefined ? null : isoTime(t));
     return {
       name: this.config.name,
       kind: this.config.kind,
       required: this.config.required,
       target: this.config.target,
       status: this.status,
-      since: new Date(this.since).toISOString(),
+      since: isoTime(this.since),
       latencyMs: this.last ? Math.round(this.last.durationMs * 100) / 100 : null,
       lastRunAt: iso(this.last?.at),
       lastError: this.lastError?.message ?? null,
