@@ -87,7 +87,7 @@ export function start(): void {
   }
   if (logPipeline) {
     // After the tracing subscribers: the access log reads the context they enter.
-    if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emit('http', r), config.ignoredPaths, config.logs.accessLogSampleRatio);
+    if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emitRedacted('http', r), redactor, config.ignoredPaths, config.logs.accessLogSampleRatio);
     // The process is about to die: whatever waits for the SDK goes out now, the crash included.
     recordCrashes((r) => {
       logPipeline.emit('crash', r);
@@ -96,8 +96,8 @@ export function start(): void {
   }
   // JSON console lines are for clusters that collect stdout rather than OTLP: they carry the trace
   // fields even when no record is sent.
-  const consoleRecords = logPipeline && config.logs.console ? (r: LogRecord) => logPipeline.emit('console', r) : undefined;
-  if (consoleRecords || config.logs.consoleJson) captureConsole(consoleRecords, config.logs.consoleJson);
+  const consoleRecords = logPipeline && config.logs.console ? (r: LogRecord) => logPipeline.emitRedacted('console', r) : undefined;
+  if (consoleRecords || config.logs.consoleJson) captureConsole(consoleRecords, redactor, config.logs.consoleJson);
   // The trace fields in what winston and pino print are useful even when records are not sent.
   if (isInstrumentationEnabled(config, 'winston')) observeWinston({ send: logPipeline !== undefined });
   if (isInstrumentationEnabled(config, 'pino')) observePino({ send: logPipeline !== undefined });

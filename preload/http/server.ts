@@ -70,16 +70,18 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
         a['http.request.method'] = method;
         if (method === '_OTHER' && request.method) a['http.request.method_original'] = request.method;
         a['url.scheme'] = encrypted ? 'https' : 'http';
-        a['url.path'] = path;
+        // What the client sent can carry personal data or secrets (an e-mail in a path, a token
+        // as a request id): masked here, once, as our own attributes are not redacted again at end.
+        a['url.path'] = redactor.string(path);
         if (q !== -1) a['url.query'] = redactor.queryString(url.slice(q + 1));
         if (host.address) a['server.address'] = host.address;
         a['server.port'] = host.port;
         const client = socket?.remoteAddress;
         if (client) a['client.address'] = client;
         const userAgent = headers['user-agent'];
-        if (userAgent) a['user_agent.original'] = userAgent;
+        if (userAgent) a['user_agent.original'] = redactor.string(userAgent);
         a['network.protocol.version'] = request.httpVersion;
-        a['http.request.header.x-request-id'] = [requestId];
+        a['http.request.header.x-request-id'] = [redactor.string(requestId)];
       }
       request[SPAN] = span;
       enterContext(new RequestContext(parent, span, requestId));

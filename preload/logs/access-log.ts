@@ -10,6 +10,7 @@ import type { Context, LogRecord } from '@opentelemetry/api';
 import { routeOf, type FrameworkRequest } from '../frameworks/route';
 import { ABORTED, ABORTED_REQUEST_CHANNEL, publishAbortedRequests, type AbortedRequest } from '../http/aborted-requests';
 import { normalizeMethod, pathOf } from '../http/attributes';
+import type { Redactor } from '../redact';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext } from '../trace/context';
 
@@ -19,7 +20,8 @@ interface LoggedRequest extends FrameworkRequest {
   [STARTED]?: { at: number; context: Context };
 }
 
-export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set<string>, sampleRatio: number): void {
+/** `emit` takes the record as it may leave the process: what came from the client is masked here. */
+export function logRequests(emit: (record: LogRecord) => void, redactor: Redactor, ignoredPaths: Set<string>, sampleRatio: number): void {
   subscribe(
     'http.server.request.start',
     guarded('access log', (message) => {
@@ -33,7 +35,7 @@ export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set
     'http.server.response.finish',
     guarded('access log', (message) => {
       const { request, response } = message as { request: LoggedRequest; response: ServerResponse };
-      logRequest(emit, sampleRatio, request, response, undefined);
+      logRequest(emit, redactor, sampleRatio, request, response, undefined);
     }),
   );
 
@@ -42,13 +44,13 @@ export function logRequests(emit: (record: LogRecord) => void, ignoredPaths: Set
     ABORTED_REQUEST_CHANNEL,
     guarded('access log', (message) => {
       const { request, response } = message as AbortedRequest;
-      logRequest(emit, sampleRatio, request, response, ABORTED);
+      logRequest(emit, redactor, sampleRatio, request, response, ABORTED);
     }),
   );
 }
 
 /** The record of a request whose response finished, or whose connection closed first (`aborted`: a WARN). */
-function logRequest(emit: (record: LogRecord) => void, sampleRatio: number, request: LoggedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
+function logRequest(emit: (record: LogRecord) => void, redactor: Redactor, sampleRatio: number, request: LoggedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
   const started = request[STARTED];
   if (!started) return;
   request[STARTED] = undefined;
@@ -59,15 +61,15 @@ function logRequest(emit: (record: LogRecord) => void, sampleRatio: number, requ
   const durationMs = Math.round((performance.now() - started.at) * 1000) / 1000;
   const method = normalizeMethod(request.method);
   const route = routeOf(request);
-  const path = pathOf(request.url);
+  const path = redactor.string(pathOf(request.url));
   const attributes: LogRecord['attributes'] = { 'http.request.method': method, 'url.path': path, duration_ms: durationMs };
   if (status !== undefined) attributes['http.response.status_code'] = status;
   if (aborted) attributes['error.type'] = aborted;
   if (route) attributes['http.route'] = route;
   const requestId = started.context.getValue(REQUEST_ID_KEY);
-  if (typeof requestId === 'string') attributes.request_id = requestId;
+  if (typeof requestId === 'string') attributes.request_id = redactor.string(requestId);
   const userAgent = request.headers['user-agent'];
-  if (userAgent) attributes['user_agent.original'] = userAgent;
+  if (userAgent) attributes['user_agent.original'] = redactor.string(userAgent);
   emit({
     eventName: 'http.server.access',
     severityNumber: severity.number,

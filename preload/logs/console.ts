@@ -6,6 +6,7 @@
 // trace_id, span_id, request_id), for clusters that collect stdout rather than OTLP.
 import { format } from 'node:util';
 import { trace, type Context, type LogRecord } from '@opentelemetry/api';
+import type { Redactor } from '../redact';
 import { REQUEST_ID_KEY, activeContext } from '../trace/context';
 
 const LEVELS = {
@@ -16,7 +17,8 @@ const LEVELS = {
   error: { severityNumber: 17, severityText: 'ERROR', stream: 'stderr' },
 } as const;
 
-export function captureConsole(emit: ((record: LogRecord) => void) | undefined, json: boolean): void {
+/** `emit` takes records as they may leave the process: what the app wrote is masked here. */
+export function captureConsole(emit: ((record: LogRecord) => void) | undefined, redactor: Redactor, json: boolean): void {
   let inside = false; // a record that itself ends up on the console must not loop
   for (const [method, level] of Object.entries(LEVELS)) {
     const name = method as keyof typeof LEVELS;
@@ -32,7 +34,7 @@ export function captureConsole(emit: ((record: LogRecord) => void) | undefined, 
         if (json) original.call(this, jsonLine(level.severityText, message, ctx, requestId));
         else original.apply(this, args);
         try {
-          emit?.(record(level, message, args, ctx, requestId));
+          emit?.(record(redactor, level, message, args, ctx, requestId));
         } catch {
           // Telemetry must never break a console call.
         }
@@ -43,16 +45,16 @@ export function captureConsole(emit: ((record: LogRecord) => void) | undefined, 
   }
 }
 
-function record(level: (typeof LEVELS)[keyof typeof LEVELS], message: string, args: unknown[], ctx: Context, requestId: unknown): LogRecord {
+function record(redactor: Redactor, level: (typeof LEVELS)[keyof typeof LEVELS], message: string, args: unknown[], ctx: Context, requestId: unknown): LogRecord {
   const attributes: LogRecord['attributes'] = { 'log.iostream': level.stream };
-  if (typeof requestId === 'string') attributes.request_id = requestId;
+  if (typeof requestId === 'string') attributes.request_id = redactor.string(requestId);
   const error = firstError(args);
   if (error) {
-    attributes['exception.type'] = error.name;
-    attributes['exception.message'] = error.message;
-    if (error.stack) attributes['exception.stacktrace'] = error.stack;
+    attributes['exception.type'] = redactor.string(String(error.name));
+    attributes['exception.message'] = redactor.string(String(error.message));
+    if (error.stack) attributes['exception.stacktrace'] = redactor.string(String(error.stack));
   }
-  return { severityNumber: level.severityNumber, severityText: level.severityText, body: message, attributes, context: ctx };
+  return { severityNumber: level.severityNumber, severityText: level.severityText, body: redactor.string(message), attributes, context: ctx };
 }
 
 function firstError(args: unknown[]): Error | undefined {

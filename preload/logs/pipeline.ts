@@ -48,9 +48,21 @@ export class LogPipeline implements ApiLoggerProvider {
     if (this.early.length > 0) this.load();
   }
 
-  /** A record from one of our sources (console, access log, crashes), under scope nodetel/<source>. */
+  /** A record from one of our sources (crashes), under scope nodetel/<source>: redacted here, body and attributes. */
   emit(source: string, record: LogRecord): void {
-    if (this.queue) this.queue.add(this.ownScope(source), this.ownRecord(record));
+    this.emitOwn(source, record, true);
+  }
+
+  /**
+   * A record whose source has masked what came from outside (the access log, console lines):
+   * its keys are ours and its other values too, so walking it again would only cost time.
+   */
+  emitRedacted(source: string, record: LogRecord): void {
+    this.emitOwn(source, record, false);
+  }
+
+  private emitOwn(source: string, record: LogRecord, redact: boolean): void {
+    if (this.queue) this.queue.add(this.ownScope(source), this.ownRecord(record, redact));
     else if (this.provider) this.ownLogger(source).emit(record);
     else this.keepEarly(() => this.ownLogger(source), record);
   }
@@ -117,7 +129,8 @@ export class LogPipeline implements ApiLoggerProvider {
   }
 
   /** One of our records as it is encoded: what the SDK would have made of it, redacted. */
-  private ownRecord(record: LogRecord): EncodableLogRecord {
+  private ownRecord(record: LogRecord, redact: boolean): EncodableLogRecord {
+    const attributes = (record.attributes ?? {}) as EncodableLogRecord['attributes'];
     const time = toHrTime(record.timestamp);
     const spanContext = validSpanContext(record.context ?? activeContext());
     return {
@@ -126,9 +139,9 @@ export class LogPipeline implements ApiLoggerProvider {
       spanContext,
       severityNumber: record.severityNumber,
       severityText: record.severityText,
-      body: this.redactor.value(record.body),
+      body: redact ? this.redactor.value(record.body) : record.body,
       eventName: record.eventName,
-      attributes: record.attributes ? (this.redactor.attributes(record.attributes) as EncodableLogRecord['attributes']) : {},
+      attributes: redact ? (this.redactor.attributes(attributes) as EncodableLogRecord['attributes']) : attributes,
       droppedAttributesCount: 0,
     };
   }

@@ -13,6 +13,7 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
   let app: RunningApp;
   let bare: RunningApp;
   const N = 200;
+  const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
@@ -29,8 +30,10 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     await (await fetch(`${app.url}/fail`, { headers: { 'x-request-id': 'rid-fail' } })).text();
     await (await fetch(`${app.url}/healthz`)).text();
     await (await fetch(`${app.url}/secret?token=t0p&page=1`)).text();
-    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 2 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 2, {
-      what: `${N + 2} access-log records and server spans`,
+    // What a client sends can carry personal data and secrets: an e-mail in the path, a token as its request id.
+    await (await fetch(`${app.url}/profiles/ada@example.com`, { headers: { 'x-request-id': JWT, 'user-agent': 'probe (ada@example.com)' } })).text();
+    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 3 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 3, {
+      what: `${N + 3} access-log records and server spans`,
     });
   });
 
@@ -86,6 +89,18 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     expect(span.attributes['auth.token']).toBe('[REDACTED]');
     expect(span.attributes['url.query']).toBe('token=REDACTED&page=1');
     expect(JSON.stringify(receiver.logs, (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('t0p');
+  });
+
+  it('masks what the client sent (path, request id, user agent) in the span and the access log alike', () => {
+    const span = receiver.spans.find((s) => s.kind === SERVER && String(s.attributes['url.path']).startsWith('/profiles/'))!;
+    const access = receiver.logs.find((l) => l.scope.name === 'nodetel/http' && String(l.attributes['url.path']).startsWith('/profiles/'))!;
+    for (const sent of [JSON.stringify(span.attributes), JSON.stringify(access.attributes), String(access.body)]) {
+      expect(sent).not.toContain('ada@example.com');
+      expect(sent).not.toContain(JWT);
+    }
+    expect(span.attributes['url.path']).toBe('/profiles/[REDACTED:email]');
+    expect(access.attributes).toMatchObject({ 'url.path': '/profiles/[REDACTED:email]', request_id: '[REDACTED:jwt]', 'user_agent.original': 'probe ([REDACTED:email])' });
+    expect(span.attributes['http.request.header.x-request-id']).toEqual(['[REDACTED:jwt]']);
   });
 
   it('writes one access-log record per request and none for a health check', () => {
