@@ -6,11 +6,18 @@
 // `long`, mysql2's 64-bit integers, compiles a WebAssembly module at load for faster multiply and
 // divide, starting V8's WebAssembly engine (about 2 MB) for it; it falls back to plain JavaScript
 // when WebAssembly is not there, so mysql2 is loaded with the global hidden, synchronously.
+// Its two caches are sized for what a check does (one text query, no prepared statements): by
+// default each is four preallocated arrays for 15,000-16,000 entries, 0.5 MB for the row-parser
+// cache at load and 0.5 MB more for every connection's statement cache, which with a new
+// connection per run is 0.5 MB of garbage per run.
 import { join } from 'node:path';
 import type * as Mysql from 'mysql2';
 import type { SqlCheckConfig } from '../config';
 import { noop, onAbort, withPassword, type Check } from './check';
 import { loadReplacing } from './load';
+
+/** Row parsers kept: one per distinct result shape, so one per mysql check's query is plenty. */
+const PARSER_CACHE_SIZE = 16;
 
 let mysql2: typeof Mysql | undefined;
 const loadMysql2 = (): typeof Mysql =>
@@ -29,10 +36,11 @@ function withoutWebAssembly<T>(load: () => T): T {
 
 export function createMysqlCheck(config: SqlCheckConfig): Check {
   const mysql = loadMysql2();
+  mysql.setMaxParserCache(PARSER_CACHE_SIZE);
   const uri = withPassword(config.url, config.password);
   return {
     async run(signal) {
-      const connection = mysql.createConnection({ uri, connectTimeout: config.timeoutMs });
+      const connection = mysql.createConnection({ uri, connectTimeout: config.timeoutMs, maxPreparedStatements: 1 });
       connection.on('error', noop);
       const off = onAbort(signal, () => connection.destroy());
       let connected = false;
