@@ -9,7 +9,7 @@
 // time and context, in a short buffer (a library that takes its logger when it loads, as
 // winston's and pino's instrumentations do, must not make the app pay for the SDK while it
 // starts, and an app that never logs through the API never pays for it).
-import { type LogRecord, type Logger, type LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
+import type { LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Batcher } from '../export/batcher';
@@ -128,7 +128,7 @@ export class LogPipeline implements ApiLoggerProvider {
     };
   }
 
-  /** One of our records as it is encoded: what the SDK would have made of it, redacted. */
+  /** One of our records as it is encoded: what the SDK would have made of it, redacted (here, or by its source). */
   private ownRecord(record: LogRecord, redact: boolean): EncodableLogRecord {
     const attributes = (record.attributes ?? {}) as EncodableLogRecord['attributes'];
     const time = toHrTime(record.timestamp);
