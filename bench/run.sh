@@ -5,6 +5,7 @@
 #                         STARTUP_SPAWNS ONLY SIGNALS PRELOAD APP_LOG
 #   ./run.sh startup      `node <flags> -e 0` start-up comparison (startup.mjs); knobs: RUNS WARMUP ONLY
 #   ./run.sh profile <config> [seconds]   CPU profile of one configuration under load
+#   ./run.sh perf <config> [seconds]      where its CPU goes per request, by part of the preload (needs perf)
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] ||
@@ -17,5 +18,6 @@ NODE=node_modules/.bin/node
 case "${1:-}" in
   startup) shift; exec "$NODE" startup.mjs "$@" ;;
   profile) shift; exec "$NODE" profile.mjs "$@" ;;
+  perf) shift; exec "$NODE" perf-profile.mjs "$@" ;;
   *) exec "$NODE" run.mjs "$@" ;;
 esac
