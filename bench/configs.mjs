@@ -105,3 +105,15 @@ export function childEnv(extra, sinkAddr = '') {
   for (const [k, v] of Object.entries(extra)) env[k] = String(v).replace('SINK', sinkAddr);
   return env;
 }
+
+/** Resolves with the first match of `re` in what `child` prints on stdout; rejects if it exits first. */
+export function lineFrom(child, re) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      const m = re.exec((out += c));
+      if (m) resolve(m);
+    });
+    child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited (${code})`)));
+  });
+}

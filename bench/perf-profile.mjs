@@ -17,7 +17,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
 
 /** Outermost match wins; the first rule that any frame matches names the part. */
 const PARTS = [
@@ -81,16 +81,6 @@ const RATE = Number(process.env.RATE ?? 4000);
 const WARM = Number(process.env.WARM ?? 6);
 const HZ = 1999;
 const data = `/tmp/nodetel-perf-${process.pid}.data`;
-
-const lineFrom = (child, re) =>
-  new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      const m = re.exec((out += c));
-      if (m) resolve(m);
-    });
-    child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited (${code})`)));
-  });
 
 const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
 let child;

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
 
 function summarise(file, top = 25, requests = 0) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
@@ -64,16 +64,6 @@ if (!cfg) {
 }
 const dir = join(HERE, 'profiles', name);
 mkdirSync(dir, { recursive: true });
-const lineFrom = (child, re) =>
-  new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      const m = re.exec((out += c));
-      if (m) resolve(m);
-    });
-    child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited (${code})`)));
-  });
-
 const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
 try {
   const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
