@@ -11,7 +11,7 @@
 // starts, and an app that never logs through the API never pays for it).
 import type { LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { LoggerProvider, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, LoggerProvider, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { Batcher } from '../export/batcher';
 import type { EncodableLogRecord } from '../export/otlp-encoding';
 import type { Redactor } from '../redact';
@@ -103,12 +103,25 @@ export class LogPipeline implements ApiLoggerProvider {
               forceFlush: () => queue.flush(5000),
               shutdown: () => queue.flush(5000),
             }
-          : new sdk.SimpleLogRecordProcessor({ exporter: new sdk.ConsoleLogRecordExporter() }),
+          : this.consoleProcessor(sdk),
       ],
     });
     for (const { logger, record } of this.early) logger().emit(record);
     this.early = [];
     return this.provider;
+  }
+
+  /**
+   * OTEL_LOGS_EXPORTER=console: the SDK's console exporter, printing each record as OTLP would have
+   * sent it, redacted (stdout is collected too).
+   */
+  private consoleProcessor(sdk: typeof import('@opentelemetry/sdk-logs')): LogRecordProcessor {
+    const printer = new sdk.SimpleLogRecordProcessor({ exporter: new sdk.ConsoleLogRecordExporter() });
+    return {
+      onEmit: (record: ReadWriteLogRecord) => printer.onEmit(this.redacted(record) as ReadWriteLogRecord),
+      forceFlush: () => printer.forceFlush(),
+      shutdown: () => printer.shutdown(),
+    };
   }
 
   /** The record as it may leave the process: body and attributes through the redactor (encoded at once, so a view suffices). */
