@@ -5,9 +5,10 @@
 // dist/agent/main.js, which `node dist/agent/main.js` also runs directly.
 //
 // It first re-executes itself (same pid, via process.execve) with V8 flags that keep the agent
-// within its memory budget: a small young generation, no optimizing compilers (the agent's own
-// JavaScript is small and mostly waits; WebAssembly, which undici's HTTP parser is, stays on its
-// baseline compiler) and a heap tuned for size. Without them the optimizing compilers alone add
+// within its memory budget: a small young generation, no compilers past V8's interpreter (the
+// agent's own JavaScript is small and mostly waits: Sparkplug's baseline code alone is about 1 MB;
+// WebAssembly, which undici's HTTP parser is, stays on its baseline compiler) and a heap tuned
+// for size. Without them the optimizing compilers alone add
 // 20-30 MB under probe load (bench/agent-footprint.mjs measures both). Flags given to node
 // explicitly are kept; `node <flags> dist/agent/main.js` skips all of this.
 globalThis[Symbol.for('nodetel.agent')] = true;
@@ -17,7 +18,7 @@ if (major < 22 || (major === 22 && minor < 15)) {
   process.exit(1);
 }
 
-const LEAN = ['--max-semi-space-size=1', '--no-opt', '--no-maglev', '--liftoff-only', '--optimize-for-size'];
+const LEAN = ['--max-semi-space-size=1', '--no-opt', '--no-maglev', '--no-sparkplug', '--liftoff-only', '--optimize-for-size'];
 if (!process.execArgv.includes('--optimize-for-size') && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...LEAN, ...process.execArgv, __filename, ...process.argv.slice(2)], process.env);
 }

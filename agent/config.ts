@@ -26,7 +26,8 @@ export const DEFAULTS = {
   timeoutMs: 2_000,
   failureThreshold: 3,
   successThreshold: 1,
-  otlpEndpoint: 'http://localhost:4317',
+  /** By protocol, as the OpenTelemetry SDKs default them. */
+  otlpEndpoint: { 'http/protobuf': 'http://localhost:4318/v1/metrics', grpc: 'http://localhost:4317' },
   otlpTimeoutMs: 10_000,
   exportIntervalMs: 60_000,
   exportTimeoutMs: 30_000,
@@ -199,17 +200,17 @@ function readOtlp(e: EnvReader, env: Env): OtlpMetricsConfig | undefined {
   if (!wanted) return undefined;
 
   const protocolVar = e.string('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const protocol = e.string(protocolVar);
-  if (protocol !== undefined && protocol !== 'grpc') {
-    e.problem(protocolVar, `${JSON.stringify(protocol)}: the agent exports metrics over OTLP/gRPC only; set OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc (and the gRPC endpoint, usually port 4317)`);
-  }
-  const url = endpoint ?? DEFAULTS.otlpEndpoint;
+  const protocol = otlpProtocol(e.string(protocolVar), endpoint);
+  if (!protocol) e.problem(protocolVar, `${JSON.stringify(e.string(protocolVar))} is not supported by the agent; use http/protobuf (port 4318, the default) or grpc (port 4317)`);
+  let url = endpoint ?? DEFAULTS.otlpEndpoint[protocol ?? 'http/protobuf'];
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
   } catch {
-    e.problem(endpointVar, `${JSON.stringify(url)} is not an http:// or https:// URL; expected e.g. http://otel-collector:4317`);
+    e.problem(endpointVar, `${JSON.stringify(url)} is not an http:// or https:// URL; expected e.g. http://otel-collector:4318`);
   }
+  // As the SDKs do: a signal's own endpoint is the full URL; the generic one gets /v1/metrics (HTTP only).
+  if (protocol === 'http/protobuf' && endpoint !== undefined && endpointVar === 'OTEL_EXPORTER_OTLP_ENDPOINT') url = url.replace(/\/?$/, '/v1/metrics');
   const attributes = e.keyValues('OTEL_RESOURCE_ATTRIBUTES');
   const resource: Record<string, string> = {
     ...attributes,
@@ -217,6 +218,7 @@ function readOtlp(e: EnvReader, env: Env): OtlpMetricsConfig | undefined {
     ...kubernetesAttributes(env),
   };
   return {
+    protocol: protocol ?? 'http/protobuf',
     url,
     headers: { ...e.keyValues('OTEL_EXPORTER_OTLP_HEADERS'), ...e.keyValues('OTEL_EXPORTER_OTLP_METRICS_HEADERS') },
     timeoutMs: e.int('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 1, 600_000) ?? e.int('OTEL_EXPORTER_OTLP_TIMEOUT', 1, 600_000) ?? DEFAULTS.otlpTimeoutMs,
@@ -226,6 +228,18 @@ function readOtlp(e: EnvReader, env: Env): OtlpMetricsConfig | undefined {
     exportTimeoutMs: e.int('OTEL_METRIC_EXPORT_TIMEOUT', 1, 86_400_000) ?? DEFAULTS.exportTimeoutMs,
     resource,
   };
+}
+
+/**
+ * OTLP/HTTP with protobuf unless gRPC is asked for: it is the OpenTelemetry default, and gRPC's
+ * node:http2 costs the agent about 5 MB of RSS. With no protocol set, an endpoint on port 4317
+ * (gRPC's registered port, the preload's default, and often one variable shared by the whole pod)
+ * is taken to mean gRPC. Undefined for a protocol the agent does not speak (http/json).
+ */
+function otlpProtocol(value: string | undefined, endpoint: string | undefined): OtlpMetricsConfig['protocol'] | undefined {
+  if (value === undefined) return endpoint !== undefined && /^[a-z]+:\/\/[^/]*:4317(\/|$)/i.test(endpoint) ? 'grpc' : 'http/protobuf';
+  if (value === 'grpc' || value === 'http/protobuf') return value;
+  return undefined;
 }
 
 /** Environment variables, typed; a bad value is a problem naming the variable and the fix. */

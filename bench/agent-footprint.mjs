@@ -17,7 +17,8 @@
 //
 // Knobs: VARIANTS (comma list of the names below), RATES (100,1000 per second), PROBES per rate
 // (5000), CHECK_INTERVAL_MS (1000), WARMUP_MS (3000), ENTRY (bin | main),
-// NODE (the node binary; default the one running this).
+// NODE (the node binary; default the one running this), AGENT_FLAGS (extra Node or V8 flags for
+// the agent, on its command line before the agent's own, to try one).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -67,8 +68,10 @@ const VARIANTS = {
   http: { NODETEL_AGENT_CHECK_HTTP: HTTP },
   tcp: { NODETEL_AGENT_CHECK_TCP: 'tcp://127.0.0.1:6379' },
   dns: { NODETEL_AGENT_CHECK_DNS: 'dns://localhost' },
-  // OTLP/gRPC export of the agent's metrics to a Collector (the test receiver), no checks.
-  otlp: { otlp: true },
+  // OTLP export of the agent's metrics to a Collector (the test receiver), no checks: over
+  // OTLP/HTTP (the agent's default protocol), and over gRPC.
+  otlp: { otlp: 'http/protobuf' },
+  'otlp (grpc)': { otlp: 'grpc' },
   // The checks in a YAML file (`agent --config file`, as in a pod), here a tcp check: what the
   // yaml parser adds.
   'tcp (file)': { file: 'checks:\n  cache-port:\n    url: tcp://127.0.0.1:6379\n' },
@@ -76,7 +79,7 @@ const VARIANTS = {
   'postgres+redis': { NODETEL_AGENT_CHECK_DB: PG, NODETEL_AGENT_CHECK_CACHE: REDIS },
   // A typical service: its database, its cache, one HTTP dependency.
   typical: { NODETEL_AGENT_CHECK_DB: PG, NODETEL_AGENT_CHECK_CACHE: REDIS, NODETEL_AGENT_CHECK_API: HTTP },
-  // Every kind at once, and OTLP export to a Collector (the test receiver).
+  // Every kind at once, and OTLP export (the default protocol) to a Collector (the test receiver).
   all: {
     NODETEL_AGENT_CHECK_PG: PG,
     NODETEL_AGENT_CHECK_MARIADB: MYSQL,
@@ -84,7 +87,7 @@ const VARIANTS = {
     NODETEL_AGENT_CHECK_HTTP: HTTP,
     NODETEL_AGENT_CHECK_TCP: 'tcp://127.0.0.1:6379',
     NODETEL_AGENT_CHECK_DNS: 'dns://localhost',
-    otlp: true,
+    otlp: 'http/protobuf',
   },
 };
 
@@ -100,7 +103,7 @@ process.on('exit', () => {
 // Interrupted (Ctrl-C, kill): exit through the handler above, so no agent is left running.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
-const chosen = (process.env.VARIANTS ?? 'floor,app-only,postgres,mariadb,redis,http,tcp,dns,otlp,tcp (file),postgres+redis,typical,all').split(',').map((v) => v.trim());
+const chosen = (process.env.VARIANTS ?? 'floor,app-only,postgres,mariadb,redis,http,tcp,dns,otlp,otlp (grpc),tcp (file),postgres+redis,typical,all').split(',').map((v) => v.trim());
 const results = [];
 let receiver;
 for (const name of chosen) {
@@ -112,7 +115,8 @@ for (const name of chosen) {
   if (file) env.CONFIG_FILE_TEXT = file;
   if (otlp) {
     receiver ??= await (await import('../test/helpers/otlp-receiver.ts')).startOtlpReceiver();
-    Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '5000' });
+    const endpoint = otlp === 'grpc' ? receiver.endpoint : receiver.httpEndpoint;
+    Object.assign(env, { OTEL_EXPORTER_OTLP_PROTOCOL: otlp, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_METRIC_EXPORT_INTERVAL: '5000' });
   }
   results.push({ name, ...(await measure(env)) });
 }
@@ -143,7 +147,8 @@ async function measure(extraEnv) {
     configArgs = ['--config', path.join(timesDir, 'agent.yaml')];
     delete env.CONFIG_FILE_TEXT;
   }
-  const args = ['--require', path.join(ROOT, 'bench/agent-probe-timer.cjs'), ...(env.FLOOR ? ['-e', FLOOR_SERVER] : [SCRIPT, ...configArgs])];
+  const flags = (process.env.AGENT_FLAGS ?? '').split(' ').filter(Boolean);
+  const args = [...flags, '--require', path.join(ROOT, 'bench/agent-probe-timer.cjs'), ...(env.FLOOR ? ['-e', FLOOR_SERVER] : [SCRIPT, ...configArgs])];
   const child = spawn(NODE, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const firstRequest = requestsSent; // this agent's request log starts here

@@ -73,7 +73,8 @@ export interface DnsCheckConfig extends CheckBase {
 export type CheckConfig = SqlCheckConfig | RedisCheckConfig | HttpCheckConfig | TcpCheckConfig | DnsCheckConfig;
 
 export interface OtlpMetricsConfig {
-  /** The Collector's OTLP/gRPC endpoint, e.g. http://localhost:4317. */
+  protocol: 'http/protobuf' | 'grpc';
+  /** http/protobuf: the full metrics URL (http://localhost:4318/v1/metrics); grpc: the Collector's origin (http://localhost:4317). */
   url: string;
   headers: Record<string, string>;
   timeoutMs: number;

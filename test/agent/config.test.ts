@@ -102,14 +102,13 @@ describe('defaults and environment variables', () => {
     expect(readConfig({ env: { NODETEL_AGENT_HEARTBEAT: 'udp://[::1]:5000' } }).app.heartbeat).toEqual({ host: '::1', port: 5000, family: 6 });
   });
 
-  it('exports OTLP only when asked: an endpoint, or OTEL_METRICS_EXPORTER=otlp; gRPC only', () => {
+  it('exports OTLP only when asked: an endpoint, or OTEL_METRICS_EXPORTER=otlp', () => {
     expect(readConfig({ env: {} }).otlp).toBeUndefined();
     expect(readConfig({ env: { OTEL_METRICS_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' } }).otlp).toBeUndefined();
-    expect(readConfig({ env: { OTEL_METRICS_EXPORTER: 'otlp' } }).otlp?.url).toBe('http://localhost:4317');
     const c = readConfig({
       env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317',
-        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://metrics-collector:4317',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://metrics-collector:4318/v1/metrics',
         OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x',
         OTEL_METRIC_EXPORT_INTERVAL: '15000',
         OTEL_SERVICE_NAME: 'checkout',
@@ -118,13 +117,31 @@ describe('defaults and environment variables', () => {
       },
     });
     expect(c.otlp).toMatchObject({
-      url: 'http://metrics-collector:4317',
+      protocol: 'http/protobuf',
+      url: 'http://metrics-collector:4318/v1/metrics',
       headers: { authorization: 'Bearer x' },
       exportIntervalMs: 15_000,
       resource: { 'service.name': 'checkout', 'deployment.environment': 'prod', 'k8s.pod.name': 'checkout-7d9' },
     });
-    expect(problems(() => readConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }))).toEqual([
-      expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL | "http/protobuf": the agent exports metrics over OTLP/gRPC only; set OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc'),
+  });
+
+  it('speaks OTLP/HTTP with protobuf by default, and gRPC when asked for or when the endpoint is on port 4317', () => {
+    const otlp = (env: Record<string, string>) => {
+      const { protocol, url } = readConfig({ env }).otlp!;
+      return { protocol, url };
+    };
+    expect(otlp({ OTEL_METRICS_EXPORTER: 'otlp' })).toEqual({ protocol: 'http/protobuf', url: 'http://localhost:4318/v1/metrics' });
+    // The generic endpoint gets the signal's path, as in every OpenTelemetry SDK; the metrics one is taken whole.
+    expect(otlp({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ protocol: 'http/protobuf', url: 'http://collector:4318/v1/metrics' });
+    expect(otlp({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gateway.example/otlp/' })).toEqual({ protocol: 'http/protobuf', url: 'https://gateway.example/otlp/v1/metrics' });
+    expect(otlp({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://c:9000/custom' })).toEqual({ protocol: 'http/protobuf', url: 'http://c:9000/custom' });
+    // gRPC: by name, or the gRPC port with no protocol named (one endpoint shared with the app's preload).
+    expect(otlp({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toEqual({ protocol: 'grpc', url: 'http://localhost:4317' });
+    expect(otlp({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' })).toEqual({ protocol: 'grpc', url: 'http://collector:4317' });
+    expect(otlp({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/protobuf' })).toEqual({ protocol: 'http/protobuf', url: 'http://collector:4317/v1/metrics' });
+    expect(otlp({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:14317' })).toEqual({ protocol: 'http/protobuf', url: 'http://collector:14317/v1/metrics' });
+    expect(problems(() => readConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } }))).toEqual([
+      expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL | "http/json" is not supported by the agent; use http/protobuf (port 4318, the default) or grpc (port 4317)'),
     ]);
   });
 });

@@ -1,6 +1,11 @@
-// Check results as metrics: Prometheus text on the agent's /metrics and OTLP/gRPC to a Collector
-// (here the real receiver of test/helpers), under the names dashboards and alert rules use.
+// Check results as metrics: Prometheus text on the agent's /metrics and OTLP to a Collector (here
+// the real receiver of test/helpers), over OTLP/HTTP (the default) and gRPC alike, under the names
+// dashboards and alert rules use.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedMetric } from '../helpers/otlp-receiver.ts';
 import { PG_URL, probe, REDIS_URL, startAgent, startWatchedApp, stopAll, waitFor } from './helpers.ts';
 
@@ -52,7 +57,13 @@ describe('/metrics (Prometheus text)', () => {
   });
 });
 
-describe('OTLP metrics to the Collector', () => {
+// The agent's default protocol is http/protobuf; gRPC when asked for.
+const PROTOCOLS = [
+  { protocol: 'http/protobuf', endpoint: (r: OtlpReceiver) => r.httpEndpoint, env: {} },
+  { protocol: 'grpc', endpoint: (r: OtlpReceiver) => r.endpoint, env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } },
+];
+
+describe.each(PROTOCOLS)('OTLP metrics to the Collector over $protocol', ({ endpoint, env }) => {
   function latest(r: OtlpReceiver, name: string): ReceivedMetric | undefined {
     return r.metrics.filter((m) => m.name === name).at(-1);
   }
@@ -61,7 +72,7 @@ describe('OTLP metrics to the Collector', () => {
     const receiver = await startOtlpReceiver();
     receivers.push(receiver);
     const agent = await startAgent({
-      env: { ...CHECKS, NODETEL_AGENT_CHECKS_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_SERVICE_NAME: 'checkout', K8S_POD_NAME: 'checkout-1' },
+      env: { ...env, ...CHECKS, NODETEL_AGENT_CHECKS_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint(receiver), OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_SERVICE_NAME: 'checkout', K8S_POD_NAME: 'checkout-1' },
     });
     await startWatchedApp(agent);
     const up = await receiver.waitFor(() => {
@@ -90,11 +101,11 @@ describe('OTLP metrics to the Collector', () => {
     }
   });
 
-  it('compresses with gzip when asked, and sends the histogram whole: per-bucket counts that add up, sum, min, max', async () => {
+  it('compresses with gzip when asked, sends the configured headers, and sends the histogram whole: per-bucket counts that add up, sum, min, max', async () => {
     const receiver = await startOtlpReceiver();
     receivers.push(receiver);
     await startAgent({
-      env: { NODETEL_AGENT_HEARTBEAT: 'off', NODETEL_AGENT_CHECK_PG: PG_URL, NODETEL_AGENT_CHECKS_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=a' },
+      env: { ...env, NODETEL_AGENT_HEARTBEAT: 'off', NODETEL_AGENT_CHECK_PG: PG_URL, NODETEL_AGENT_CHECKS_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint(receiver), OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=a' },
     });
     const duration = await receiver.waitFor(() => {
       const m = latest(receiver, 'nodetel.dependency.check.duration');
@@ -107,28 +118,59 @@ describe('OTLP metrics to the Collector', () => {
     expect(point.max).toBeGreaterThanOrEqual(point.min!);
     expect(point.sum).toBeGreaterThanOrEqual(point.max!);
     expect(Number(point.startTimeUnixNano)).toBeLessThan(Number(point.timeUnixNano));
+    expect(receiver.headers.at(-1)).toMatchObject({ 'x-tenant': 'a' });
   });
 
   it('sends what it has on SIGTERM, and a Collector that is down is reported once without harm', async () => {
     const receiver = await startOtlpReceiver();
     receivers.push(receiver);
     // Exports every minute only: what arrives comes from the flush at shutdown.
-    const agent = await startAgent({ env: { NODETEL_AGENT_HEARTBEAT: 'off', NODETEL_AGENT_CHECK_PG: PG_URL, NODETEL_AGENT_DRAIN_MS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } });
+    const agent = await startAgent({ env: { ...env, NODETEL_AGENT_HEARTBEAT: 'off', NODETEL_AGENT_CHECK_PG: PG_URL, NODETEL_AGENT_DRAIN_MS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint(receiver) } });
     await waitFor(() => probe(`${agent.url}/readyz`), (r) => r.status === 200, { what: 'readiness' });
     expect(receiver.requests.metrics).toBe(0);
     const exit = await agent.stop('SIGTERM');
     expect(exit.code).toBe(0);
     expect(receiver.metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['nodetel.dependency.up', 'nodetel.dependency.check.duration']));
 
-    // A Collector that refuses every export (UNAVAILABLE): it counts the attempts.
+    // A Collector that refuses every export (UNAVAILABLE, HTTP 503): it counts the attempts.
     const refusing = await startOtlpReceiver({ mode: 'unavailable' });
     receivers.push(refusing);
-    const down = await startAgent({ env: { NODETEL_AGENT_HEARTBEAT: 'off', NODETEL_AGENT_CHECK_PG: PG_URL, OTEL_EXPORTER_OTLP_ENDPOINT: refusing.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '100', OTEL_EXPORTER_OTLP_TIMEOUT: '300' } });
-    await waitFor(async () => down.stdout(), (out) => /metrics: OTLP export to http:\/\/127\.0\.0\.1:\d+\/? failed/.test(out), { what: 'the export failure to be reported' });
+    const down = await startAgent({ env: { ...env, NODETEL_AGENT_HEARTBEAT: 'off', NODETEL_AGENT_CHECK_PG: PG_URL, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint(refusing), OTEL_METRIC_EXPORT_INTERVAL: '100', OTEL_EXPORTER_OTLP_TIMEOUT: '300' } });
+    await waitFor(async () => down.stdout(), (out) => /metrics: OTLP export to http:\/\/127\.0\.0\.1:\d+\S* failed \((gRPC status 14 UNAVAILABLE|HTTP 503 Service Unavailable)/.test(out), { what: 'the export failure to be reported' });
     const reportedAt = refusing.requests.metrics;
     await refusing.waitFor(() => refusing.requests.metrics >= reportedAt + 3, { what: 'three more export attempts' });
     // Reported once however many attempts fail, and the probes answer as before.
     expect(down.stdout().split('\n').filter((l) => l.includes('OTLP export'))).toHaveLength(1);
     expect((await probe(`${down.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('what each protocol loads', () => {
+  // node:http2 loads node:tls (and OpenSSL's TLS code) even for a plaintext Collector: about 5 MB
+  // of the agent's RSS budget. Over OTLP/HTTP the agent loads neither.
+  it.each([
+    { protocol: 'http/protobuf', loads: [], leavesOut: ['http2', 'tls'] },
+    { protocol: 'grpc', loads: ['http2', 'tls'], leavesOut: [] },
+  ])('$protocol: node:http2 and node:tls only for gRPC', async ({ protocol, loads, leavesOut }) => {
+    const receiver = await startOtlpReceiver();
+    receivers.push(receiver);
+    const builtinsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'agent-builtins-')), 'builtins.txt');
+    const agent = await startAgent({
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO_ROOT, 'test/fixtures/agent/builtins-at-exit.cjs')}`,
+        BUILTINS_FILE: builtinsFile,
+        NODETEL_AGENT_HEARTBEAT: 'off',
+        NODETEL_AGENT_CHECK_PG: PG_URL,
+        NODETEL_AGENT_DRAIN_MS: '0',
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint,
+      },
+    });
+    await waitFor(() => probe(`${agent.url}/readyz`), (r) => r.status === 200, { what: 'readiness' });
+    expect((await agent.stop('SIGTERM')).code).toBe(0);
+    expect(receiver.metrics.map((m) => m.name)).toContain('nodetel.dependency.up'); // it did export
+    const builtins = readFileSync(builtinsFile, 'utf8').trim().split('\n');
+    expect(builtins).toEqual(expect.arrayContaining(['http', ...loads]));
+    for (const name of leavesOut) expect(builtins).not.toContain(name);
   });
 });

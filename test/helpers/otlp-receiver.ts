@@ -1,12 +1,16 @@
 /**
- * A real OTLP/gRPC receiver for end-to-end tests and the demo: it serves the
- * three OTLP Export services with @grpc/grpc-js, decodes every request with the
- * official OTLP protobuf definitions and keeps what arrived as plain JS objects.
+ * A real OTLP receiver for end-to-end tests and the demo: it serves the three
+ * OTLP Export services over gRPC (@grpc/grpc-js) and over OTLP/HTTP with
+ * protobuf bodies (node:http, POST /v1/traces, /v1/metrics, /v1/logs), decodes
+ * every request with the official OTLP protobuf definitions and keeps what
+ * arrived as plain JS objects.
  *
  * demo/ imports this file directly with Node's built-in type stripping, so it
  * only uses erasable TypeScript syntax and imports local files with `.ts`.
  */
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
 import {
   Server,
   ServerCredentials,
@@ -84,8 +88,10 @@ export interface ReceivedLog {
 
 export interface OtlpReceiver {
   readonly port: number;
-  /** 'http://127.0.0.1:<port>' */
+  /** 'http://127.0.0.1:<port>': OTLP/gRPC. */
   readonly endpoint: string;
+  /** 'http://127.0.0.1:<another port>': OTLP/HTTP (http/protobuf), paths /v1/<signal>. */
+  readonly httpEndpoint: string;
   /**
    * Everything acknowledged so far, in arrival order. Only mode 'ok'
    * acknowledges, so in the other modes these stay empty.
@@ -96,7 +102,7 @@ export interface OtlpReceiver {
   readonly logs: ReceivedLog[];
   /** Every Export call received, whatever the mode answered. */
   readonly requests: { traces: number; metrics: number; logs: number };
-  /** The gRPC metadata of each Export call, in arrival order. */
+  /** The gRPC metadata (or HTTP request headers) of each Export call, in arrival order. */
   readonly headers: Record<string, string>[];
   /**
    * Resolves with the first truthy value check() returns, re-checking after
@@ -115,7 +121,7 @@ export interface OtlpReceiver {
 
 /**
  * 'ok' acknowledges every export; 'unavailable' answers every Export with
- * gRPC status UNAVAILABLE; 'hang' never answers (a collector that is stuck).
+ * gRPC status UNAVAILABLE (HTTP 503); 'hang' never answers (a collector that is stuck).
  */
 export type ReceiverMode = 'ok' | 'unavailable' | 'hang';
 
@@ -567,7 +573,7 @@ interface Waiter {
   fail(reason: string): void;
 }
 
-class GrpcOtlpReceiver implements OtlpReceiver {
+class TestOtlpReceiver implements OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly metrics: ReceivedMetric[] = [];
   readonly logs: ReceivedLog[] = [];
@@ -576,9 +582,11 @@ class GrpcOtlpReceiver implements OtlpReceiver {
 
   readonly #mode: ReceiverMode;
   readonly #server = new Server();
+  readonly #http = http.createServer((req, res) => this.#exportHttp(req, res));
   readonly #waiters = new Set<Waiter>();
   readonly #listeners: { [K in keyof Batches]: ((batch: Batches[K]) => void)[] } = { spans: [], metrics: [], logs: [] };
   #port = 0;
+  #httpPort = 0;
   #closed = false;
 
   constructor(mode: ReceiverMode) {
@@ -602,32 +610,70 @@ class GrpcOtlpReceiver implements OtlpReceiver {
     return `http://127.0.0.1:${this.#port}`;
   }
 
-  listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
+  get httpEndpoint(): string {
+    return `http://127.0.0.1:${this.#httpPort}`;
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
       this.#server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, boundPort) => {
         if (error) return reject(error);
         this.#port = boundPort;
         resolve();
       });
     });
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject).listen(0, '127.0.0.1', () => {
+        this.#httpPort = (this.#http.address() as { port: number }).port;
+        resolve();
+      });
+    });
   }
 
   #export(signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>, emptyResponse: Buffer): void {
+    const outcome = this.#receive(signal, metadataToRecord(call.metadata), () => call.request);
+    if (outcome === 'hang') return; // close() cancels the call
+    if (outcome === 'unavailable') callback({ code: status.UNAVAILABLE, details: 'OTLP test receiver is in mode "unavailable"' });
+    else if (outcome instanceof Error) callback({ code: status.INVALID_ARGUMENT, details: outcome.message });
+    else callback(null, emptyResponse);
+  }
+
+  /** OTLP/HTTP: POST /v1/<signal> with a protobuf body (gzip if Content-Encoding says so). */
+  #exportHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const service = SERVICES.find((s) => req.url === `/v1/${s.signal}`);
+    if (!service || req.method !== 'POST') {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(req.headers)) headers[key] = String(value);
+      const outcome = this.#receive(service.signal, headers, () => {
+        if (headers['content-type'] !== 'application/x-protobuf') throw new Error(`content-type ${headers['content-type']} is not application/x-protobuf`);
+        const body = Buffer.concat(chunks);
+        return headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+      });
+      if (outcome === 'hang') return; // close() ends the connection
+      if (outcome === 'unavailable') res.writeHead(503).end('OTLP test receiver is in mode "unavailable"');
+      else if (outcome instanceof Error) res.writeHead(400).end(outcome.message);
+      else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(service.emptyResponse);
+    });
+  }
+
+  /** What the mode answers to one Export call; in mode 'ok' its request is decoded and stored. */
+  #receive(signal: Signal, headers: Record<string, string>, body: () => Buffer): 'hang' | 'unavailable' | 'ok' | Error {
     this.requests[signal]++;
-    this.headers.push(metadataToRecord(call.metadata));
+    this.headers.push(headers);
     try {
-      if (this.#mode === 'hang') return; // close() cancels the call
-      if (this.#mode === 'unavailable') {
-        callback({ code: status.UNAVAILABLE, details: 'OTLP test receiver is in mode "unavailable"' });
-        return;
-      }
+      if (this.#mode !== 'ok') return this.#mode;
       try {
-        this.#store(signal, call.request);
+        this.#store(signal, body());
       } catch (error) {
-        callback({ code: status.INVALID_ARGUMENT, details: `cannot decode ${signal} request: ${String(error)}` });
-        return;
+        return new Error(`cannot decode ${signal} request: ${String(error)}`);
       }
-      callback(null, emptyResponse);
+      return 'ok';
     } finally {
       for (const waiter of this.#waiters) waiter.check();
     }
@@ -723,6 +769,8 @@ class GrpcOtlpReceiver implements OtlpReceiver {
       // forceShutdown, not tryShutdown: in mode 'hang' the pending calls would
       // otherwise keep tryShutdown waiting until the exporters give up.
       this.#server.forceShutdown();
+      this.#http.close();
+      this.#http.closeAllConnections();
       for (const waiter of this.#waiters) waiter.fail('OTLP test receiver closed');
     }
     return Promise.resolve();
@@ -730,7 +778,7 @@ class GrpcOtlpReceiver implements OtlpReceiver {
 }
 
 export async function startOtlpReceiver(opts: { port?: number; mode?: ReceiverMode } = {}): Promise<OtlpReceiver> {
-  const receiver = new GrpcOtlpReceiver(opts.mode ?? 'ok');
+  const receiver = new TestOtlpReceiver(opts.mode ?? 'ok');
   await receiver.listen(opts.port ?? 0);
   return receiver;
 }

@@ -1,0 +1,16 @@
+// How an encoded ExportMetricsServiceRequest reaches the Collector: OTLP/HTTP with a protobuf body
+// (the OpenTelemetry default protocol) or gRPC. Each transport loads its own client module when
+// it is created, so an agent loads only the one configured: node:http is already there for the
+// probes, while node:http2 brings node:tls and OpenSSL's TLS code with it (about 5 MB of RSS).
+import type { OtlpMetricsConfig } from '../config';
+
+export interface Transport {
+  /** One Export call; resolves when the Collector accepted it, rejects with the reason otherwise. */
+  send(message: Buffer, timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+export function createTransport(config: OtlpMetricsConfig): Transport {
+  if (config.protocol === 'grpc') return (require('./grpc-transport') as typeof import('./grpc-transport')).grpcTransport(config);
+  return (require('./http-transport') as typeof import('./http-transport')).httpTransport(config);
+}
