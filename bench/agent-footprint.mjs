@@ -126,11 +126,12 @@ dependency.close();
 console.log(`\nnode ${NODE === process.execPath ? process.version : NODE} ${path.relative(ROOT, SCRIPT)}; ${PROBES} probes per rate on new connections; checks every ${CHECK_INTERVAL_MS} ms; heartbeat every 100 ms\n`);
 console.log('RSS idle: checks and heartbeats running, before the probe load; RSS max: the highest sample, probe load included.');
 console.log('Client: from this process (new connection, request, response); in agent: request.start to response.finish inside the agent.\n');
-console.log('| variant | checks | RSS idle (MB) | RSS max (MB) | probes/s | client p50 (ms) | client p99 (ms) | client max (ms) | in agent p99 (ms) | in agent max (ms) | failed probes | check runs |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('Agent CPU per probe: its user + system time over the rate\'s window (checks and heartbeats included) / probes.\n');
+console.log('| variant | checks | RSS idle (MB) | RSS max (MB) | probes/s | client p50 (ms) | client p99 (ms) | client max (ms) | in agent p99 (ms) | in agent max (ms) | agent CPU per probe (µs) | failed probes | check runs |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   for (const l of r.rates) {
-    console.log(`| ${r.name} | ${r.checks} | ${r.rssIdleMb.toFixed(1)} | ${r.rssMaxMb.toFixed(1)} | ${l.rate} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(2)} | ${l.server.p99.toFixed(3)} | ${l.server.max.toFixed(3)} | ${l.errors} | ${r.runs} |`);
+    console.log(`| ${r.name} | ${r.checks} | ${r.rssIdleMb.toFixed(1)} | ${r.rssMaxMb.toFixed(1)} | ${l.rate} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(2)} | ${l.server.p99.toFixed(3)} | ${l.server.max.toFixed(3)} | ${l.cpuUsPerProbe.toFixed(0)} | ${l.errors} | ${r.runs} |`);
   }
 }
 console.log(`\ntargets: RSS <= ${RSS_LIMIT_MB} MB, probe p99 <= ${P99_LIMIT_MS} ms`);
@@ -182,8 +183,11 @@ async function measure(extraEnv) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   for (const rate of RATES) {
     const from = requestsSent; // the agent logs every request of ours, in order: this rate's window
+    const cpuBefore = cpuMs(child.pid);
     const client = await load(base, rate);
-    rates.push({ rate, ...client, window: [from - firstRequest, requestsSent - firstRequest] });
+    // The agent's CPU over the window (its checks and heartbeats included), per probe.
+    const cpuUsPerProbe = ((cpuMs(child.pid) - cpuBefore) * 1000) / PROBES;
+    rates.push({ rate, ...client, cpuUsPerProbe, window: [from - firstRequest, requestsSent - firstRequest] });
   }
   const readyz = JSON.parse((await get(`${base}/readyz`)).body);
   clearInterval(sampler);
@@ -241,6 +245,16 @@ function quantile(sorted, f) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))] : 0;
 }
 
+
+/** User + system CPU time of a process so far, from /proc/<pid>/stat (in clock ticks, 100 per second on Linux). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime: fields 14 and 15
+  } catch {
+    return 0;
+  }
+}
 
 function rssMb(pid) {
   try {

@@ -8,11 +8,12 @@
 //   package has no "exports" map), at the version package.json pins; request.call(dispatcher,
 //   ...) is what undici.request(url, { dispatcher }) does.
 // - The checks speak HTTP/1.1 only (allowH2: false; ALPN offers http/1.1 alone), so undici is
-//   loaded without node:http2: its client-h2 module requires node:http2 (and with it node:tls)
-//   at load, and falls back to nothing when that fails, as on a Node built without HTTP/2.
-//   checks/load.ts makes that one require fail while undici loads. That saves about 2 MB, and for
-//   http:// dependencies, where node:tls is never needed, about 7 MB. Every HTTPS server
-//   answers HTTP/1.1 too; what the check looks at, the status, is the same in both.
+//   loaded without its HTTP/2 client: its client-h2 module requires node:http2 (and with it
+//   node:tls) at load. checks/load.ts gives undici checks/no-http2-client.ts in its place while
+//   undici loads. That saves about 2.5 MB, and for http:// dependencies, where node:tls is never
+//   needed, about 7 MB. Every HTTPS server answers HTTP/1.1 too; what the check looks at, the
+//   status, is the same in both.
+import { join } from 'node:path';
 import type * as Undici from 'undici';
 import type { HttpCheckConfig, StatusRanges } from '../config';
 import { CheckFailedError } from '../errors';
@@ -24,7 +25,7 @@ type Request = (this: Undici.Dispatcher, options: Undici.Dispatcher.RequestOptio
 let undici: { Agent: typeof Undici.Agent; request: Request } | undefined;
 
 function loadUndici(): NonNullable<typeof undici> {
-  return (undici ??= loadReplacing([{ specifier: 'node:http2', from: '/undici/lib/dispatcher/client-h2.js', with: { error: "node:http2 is not loaded for the agent's HTTP/1.1 checks" } }], () => ({
+  return (undici ??= loadReplacing([{ specifier: './client-h2.js', from: '/undici/lib/dispatcher/client.js', with: { file: join(__dirname, 'no-http2-client.js') } }], () => ({
     Agent: require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent,
     request: require('undici/lib/api/api-request.js') as Request,
   })));

@@ -2,7 +2,8 @@
 // A full handshake every run: a bare TCP connect would count as a connection error on the
 // server, and after max_connect_errors of those MySQL blocks the host.
 // mysql2 requires node:tls at load (about 4.5 MB of RSS) but uses it only for TLS connections: it
-// is given checks/lazy-tls.ts instead, which loads node:tls on first use (checks/load.ts). And
+// is given checks/lazy-tls.ts instead, which loads node:tls on first use (checks/load.ts); its
+// table of error names likewise (checks/lazy-mysql-errors.ts, 0.5 MB of heap). And
 // `long`, mysql2's 64-bit integers, compiles a WebAssembly module at load for faster multiply and
 // divide, starting V8's WebAssembly engine (about 2 MB) for it; it falls back to plain JavaScript
 // when WebAssembly is not there, so mysql2 is loaded with the global hidden, synchronously.
@@ -26,7 +27,13 @@ const PARSER_CACHE_SIZE = 16;
 let mysql2: typeof Mysql | undefined;
 const loadMysql2 = (): typeof Mysql => {
   if (mysql2) return mysql2;
-  mysql2 = loadReplacing([{ specifier: 'tls', from: '/node_modules/mysql2/', with: { file: join(__dirname, 'lazy-tls.js') } }], () => withoutWebAssembly(() => require('mysql2') as typeof Mysql));
+  mysql2 = loadReplacing(
+    [
+      { specifier: 'tls', from: '/node_modules/mysql2/', with: { file: join(__dirname, 'lazy-tls.js') } },
+      { specifier: '../constants/errors.js', from: '/node_modules/mysql2/lib/', with: { file: join(__dirname, 'lazy-mysql-errors.js') } },
+    ],
+    () => withoutWebAssembly(() => require('mysql2') as typeof Mysql),
+  );
   internalEncodingsFirst();
   return mysql2;
 };

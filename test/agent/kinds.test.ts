@@ -1,6 +1,7 @@
 // The http, tcp and dns checks against real servers started by the test: expected statuses,
 // methods, redirects not followed, timeouts that let go of the connection, and DNS queries to a
-// given server (a minimal DNS server on 127.0.0.1 answers them).
+// given server (a minimal DNS server on 127.0.0.1 answers them); the mysql check's errors from
+// this machine's MariaDB.
 import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { createServer, type AddressInfo, type Socket as NetSocket } from 'node:n
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAgent } from './helpers.ts';
+import { MYSQL_URL, runAgent } from './helpers.ts';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -119,6 +120,15 @@ describe('http checks', () => {
     expect(reports[0]!.latencyMs).toBeLessThan(2000);
     // The agent has exited: its connection is gone.
     await new Promise<void>((resolve) => server.getConnections((_, n) => (expect(n).toBe(0), resolve())));
+  });
+});
+
+describe('mysql checks', () => {
+  // mysql2's table of error names is loaded only when an error needs it (agent/checks/lazy-mysql-errors.ts).
+  it("name the server's error by its code, as mysql2 does", async () => {
+    const reports = await check(`checks:\n  users-db:\n    url: ${MYSQL_URL.replace(/\/test$/, '/no_such_database')}\n`);
+    expect(reports[0]).toMatchObject({ name: 'users-db', ok: false });
+    expect(reports[0]!.error).toMatch(/^ER_BAD_DB_ERROR: Unknown database 'no_such_database'/);
   });
 });
 

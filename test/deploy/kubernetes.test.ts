@@ -25,6 +25,16 @@ const find = (list: Obj[], kind: string, name: string) => list.find((o) => o.kin
 const podSpec = (list: Obj[], name: string) => find(list, 'Deployment', name)!.spec.template.spec;
 const allContainers = (spec: Obj): Obj[] => [...(spec.initContainers ?? []), ...spec.containers];
 
+/** A container's plain environment as the kubelet makes it: envFrom ConfigMaps, then env, with $(NAME) expanded from what precedes. */
+function containerEnv(list: Obj[], c: Obj): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ef of c.envFrom ?? []) if (ef.configMapRef) Object.assign(out, find(list, 'ConfigMap', ef.configMapRef.name)!.data);
+  for (const e of c.env ?? []) {
+    if (typeof e.value === 'string') out[e.name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref: string, name: string) => out[name] ?? ref);
+  }
+  return out;
+}
+
 describe('rendered manifests', () => {
   it('are current: a fresh render of every generated file under deploy/ equals what is committed', () => {
     expect(renderAll(true), 'run `node deploy/tools/render.mts` and commit the result').toEqual([]);
@@ -195,7 +205,7 @@ describe('the sidecar deployment (base)', () => {
     const agentCm = find(list, 'ConfigMap', 'nodetel-agent')!;
     const envCm = find(list, 'ConfigMap', 'nodetel-env')!;
     const config = readConfig({
-      env: { ...envCm.data, CHECKOUT_DATABASE_URL: 'postgres://checkout@checkout-db:5432/checkout' },
+      env: { ...containerEnv(list, init['nodetel-agent']), CHECKOUT_DATABASE_URL: 'postgres://checkout@checkout-db:5432/checkout' },
       file: '/etc/nodetel/agent.yaml',
       readFile: () => agentCm.data['agent.yaml'],
     });
@@ -246,10 +256,12 @@ describe('the sidecar deployment (base)', () => {
     expect(list.some((o) => o.kind === 'ClusterRole')).toBe(false);
   });
 
-  it('app and agent send OTLP to the sidecar on localhost', () => {
+  it('app and agent send OTLP to the sidecar on localhost: the app over gRPC, the agent over HTTP', async () => {
     const cm = find(list, 'ConfigMap', 'nodetel-env')!;
     expect(cm.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://localhost:4317');
     for (const c of [app, init['nodetel-agent']]) expect(c.envFrom).toContainEqual({ configMapRef: { name: cm.metadata.name } });
+    expect(containerEnv(list, app).OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, "the app's metrics go where its traces go").toBeUndefined();
+    await expectAgentOtlp(list, { protocol: 'http/protobuf', url: 'http://localhost:4318/v1/metrics' });
   });
 });
 
@@ -264,9 +276,10 @@ describe('the gateway overlay', () => {
     expect(list.some((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toBe(false);
   });
 
-  it('points the app and the agent at the gateway Service', () => {
+  it('points the app and the agent at the gateway Service', async () => {
     const cm = find(list, 'ConfigMap', 'nodetel-env')!;
     expect(cm.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://nodetel-gateway:4317');
+    await expectAgentOtlp(list, { protocol: 'http/protobuf', url: 'http://nodetel-gateway:4318/v1/metrics' });
     const svc = find(list, 'Service', 'nodetel-gateway')!;
     expect(svc.spec.ports.map((p: Obj) => p.port)).toEqual([4317, 4318]);
     expect(svc.spec.selector).toEqual(find(list, 'Deployment', 'nodetel-gateway')!.spec.template.metadata.labels);
@@ -289,3 +302,11 @@ describe('the gateway overlay', () => {
     expect((r.resolved as Obj).receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
   });
 });
+
+/** The agent container's OTLP settings, as its own configuration reader takes them from the pod's environment. */
+async function expectAgentOtlp(list: Obj[], expected: { protocol: string; url: string }): Promise<void> {
+  const { readConfig } = await import('../../agent/config');
+  const agent = allContainers(podSpec(list, 'checkout')).find((c) => c.name === 'nodetel-agent')!;
+  const config = readConfig({ env: { ...containerEnv(list, agent), CHECKOUT_DATABASE_URL: 'postgres://checkout@checkout-db:5432/checkout' }, file: 'agent.yaml', readFile: () => find(list, 'ConfigMap', 'nodetel-agent')!.data['agent.yaml'] });
+  expect(config.otlp).toMatchObject(expected);
+}
