@@ -19,6 +19,7 @@
 // count is compared with that number.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -32,6 +33,10 @@ const CONNECTIONS = num(process.env.CONNECTIONS, 32);
 const STARTUP_SPAWNS = num(process.env.STARTUP_SPAWNS, 5);
 const NODE = process.execPath;
 const log = (...a) => console.error(...a);
+// PIN=1: the app under test gets the last CPU to itself and this harness (load generator and
+// sink) the others, so the two do not take turns on one core: on a 2-core machine that
+// contention is most of the run-to-run spread of CPU per request.
+const PIN = process.env.PIN === '1' ? pinning() : null;
 
 const only = process.env.ONLY ? process.env.ONLY.split(',').map((s) => s.trim()) : null;
 const unknown = (only ?? []).filter((n) => !CONFIGS.some((c) => c.name === n));
@@ -53,9 +58,10 @@ if (configs.some((c) => c.args.includes(PRELOAD))) {
 // Processes
 
 // Spawn a child; `ready` resolves with [ms since spawn, match] once a stdout line matches `re`.
-function spawnUntil(args, env, re, timeoutMs = 30_000) {
+function spawnUntil(args, env, re, { pin = false, timeoutMs = 30_000 } = {}) {
   const t0 = process.hrtime.bigint();
-  const child = spawn(NODE, args, { cwd: HERE, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = pin && PIN ? ['taskset', ['-c', PIN.app, NODE, ...args]] : [NODE, args];
+  const child = spawn(command, argv, { cwd: HERE, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let out = '';
   let err = '';
@@ -81,6 +87,18 @@ function spawnUntil(args, env, re, timeoutMs = 30_000) {
   });
   ready.catch(() => {});
   return { child, ready, exited, stdout: () => out, stderr: () => err };
+}
+
+// The CPU for the app and the CPUs for this process (and the sink, which inherits them), set now.
+function pinning() {
+  const cpus = availableParallelism();
+  const harness = cpus > 2 ? `0-${cpus - 2}` : '0';
+  const set = cpus >= 2 && spawnSync('taskset', ['-a', '-p', '-c', harness, String(process.pid)], { stdio: 'ignore' });
+  if (!set || set.status !== 0) {
+    log(cpus < 2 ? 'PIN=1 needs 2 CPUs or more' : 'PIN=1 needs taskset (util-linux)');
+    process.exit(2);
+  }
+  return { app: String(cpus - 1), harness };
 }
 
 // SIGTERM/SIGKILL a child; SIGKILL after graceMs. Returns how long it took.
@@ -134,12 +152,12 @@ async function runOne(cfg) {
     // (a) start-up: spawn -> `listening`
     const startup = [];
     for (let i = 0; i < STARTUP_SPAWNS; i++) {
-      const app = spawnUntil(args, env, LISTENING);
+      const app = spawnUntil(args, env, LISTENING, { pin: true });
       startup.push((await app.ready)[0]);
       await stopChild(app.child, app.exited, 'SIGKILL', 5000);
     }
     // (b) load
-    const app = spawnUntil(args, env, LISTENING);
+    const app = spawnUntil(args, env, LISTENING, { pin: true });
     const [, [, port]] = await app.ready;
     const pid = app.child.pid;
     await control('/reset', 'POST');
@@ -286,6 +304,7 @@ const COLS = [
 let md = `## nodetel overhead, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC\n\n`;
 md += `Node ${process.version}, ${ROUNDS} round(s), configurations alternated within each round; autocannon ${CONNECTIONS} connections, `;
 md += `${WARMUP} s warm-up + ${DURATION} s measured, GET /users/<pseudo-random id> on 127.0.0.1; signals: ${SIGNALS}; `;
+if (PIN) md += `app pinned to CPU ${PIN.app}, load generator and sink to CPU ${PIN.harness} (PIN=1); `;
 md += `preload ${PRELOAD}${PRELOAD.startsWith(resolve(HERE, '..') + '/') ? ` (repo at ${gitDescribe()})` : ''}.\n\n`;
 md += `Figures are medians over rounds; × columns are the median of per-round ratios to the \`vs\` row of the same round.\n\n`;
 md += `| config | vs | ${COLS.map((c) => c[1]).join(' | ')} | spans / served | ${COLS.map((c) => `${c[1].split(' ')[0]} ×`).join(' | ')} |\n`;

@@ -4,6 +4,7 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 
 /** http.request.method is one of the known methods or _OTHER (the conventions' cardinality guard). */
 export function normalizeMethod(method: string | undefined): string {
+  if (method !== undefined && KNOWN_METHODS.has(method)) return method; // what node:http parses: no copy made
   const upper = method?.toUpperCase() ?? 'GET';
   return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
 }

@@ -19,13 +19,20 @@ type OperationKey = readonly [system: string, operation: string, namespace: stri
 
 export class DbMetrics {
   private readonly duration: HistogramSeries<OperationKey>;
+  /** Refilled for each operation: the series read a key and never keep it. */
+  private readonly key: [system: string, operation: string, namespace: string | undefined, errorType: string | undefined] = ['', '', undefined, undefined];
 
   constructor(cardinalityLimit: number) {
     this.duration = new HistogramSeries(cardinalityLimit, DB_DURATION_BOUNDARIES);
   }
 
   operationFinished(system: string, operation: string, namespace: string | undefined, errorType: string | undefined, seconds: number): void {
-    this.duration.record([system, operation, namespace, errorType], operationAttributes, seconds);
+    const key = this.key;
+    key[0] = system;
+    key[1] = operation;
+    key[2] = namespace;
+    key[3] = errorType;
+    this.duration.record(key, operationAttributes, seconds);
   }
 
   collect(temporality: Temporality): MetricData[] {

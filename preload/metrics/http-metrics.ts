@@ -17,11 +17,17 @@ type ServerKey = readonly [method: string, route: string | undefined, status: nu
 /** A client request's series: method, server address, port, status, error.type. */
 type ClientKey = readonly [method: string, address: string | undefined, port: number, status: number | undefined, errorType: string | undefined];
 type ActiveKey = readonly [method: string, scheme: string];
+type Mutable<K> = { -readonly [I in keyof K]: K[I] };
 
 export class HttpMetrics {
   private readonly serverDuration: HistogramSeries<ServerKey>;
   private readonly serverActive: UpDownSeries<ActiveKey>;
   private readonly clientDuration: HistogramSeries<ClientKey>;
+  // One key array per series, refilled for each measurement: the series read a key and never
+  // keep it (series.ts), so no array is allocated per request.
+  private readonly serverKey: Mutable<ServerKey> = ['', undefined, undefined, '', undefined];
+  private readonly activeKey: Mutable<ActiveKey> = ['', ''];
+  private readonly clientKey: Mutable<ClientKey> = ['', undefined, 0, undefined, undefined];
 
   constructor(cardinalityLimit: number) {
     this.serverDuration = new HistogramSeries(cardinalityLimit);
@@ -30,15 +36,30 @@ export class HttpMetrics {
   }
 
   serverStarted(method: string, scheme: string, delta: 1 | -1): void {
-    this.serverActive.add([method, scheme], activeAttributes, delta);
+    const key = this.activeKey;
+    key[0] = method;
+    key[1] = scheme;
+    this.serverActive.add(key, activeAttributes, delta);
   }
 
   serverFinished(method: string, route: string | undefined, status: number | undefined, scheme: string, errorType: string | undefined, seconds: number): void {
-    this.serverDuration.record([method, route, status, scheme, errorType], serverAttributes, seconds);
+    const key = this.serverKey;
+    key[0] = method;
+    key[1] = route;
+    key[2] = status;
+    key[3] = scheme;
+    key[4] = errorType;
+    this.serverDuration.record(key, serverAttributes, seconds);
   }
 
   clientFinished(method: string, address: string | undefined, port: number, status: number | undefined, errorType: string | undefined, seconds: number): void {
-    this.clientDuration.record([method, address, port, status, errorType], clientAttributes, seconds);
+    const key = this.clientKey;
+    key[0] = method;
+    key[1] = address;
+    key[2] = port;
+    key[3] = status;
+    key[4] = errorType;
+    this.clientDuration.record(key, clientAttributes, seconds);
   }
 
   /** The metrics as the SDK reports them (histograms and counters follow the temporality preference). */

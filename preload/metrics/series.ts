@@ -66,7 +66,10 @@ abstract class SeriesSet<K extends readonly KeyPart[], P extends { attributes: A
 
   constructor(private readonly limit: number) {}
 
-  /** The point for `key`, made with `attributes(key)` the first time (only then are they built). */
+  /**
+   * The point for `key`, made with `attributes(key)` the first time (only then are they built).
+   * `key` is read, never kept, so a caller may refill one array for every measurement.
+   */
   protected point(key: K, attributes: AttributesOf<K>): P {
     const last = key.length - 1;
     let node = this.root;
