@@ -6,22 +6,22 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, SpanKind, type HrTime, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
 import type { Redactor } from '../redact';
 import { guarded } from '../report';
 import { SUPPRESSED_CONTEXT, enterContext } from '../trace/context';
 import { RequestContext } from '../trace/request-context';
 import { RecordedSpan, exceptionAttributes } from '../trace/span';
-import { now } from '../trace/time';
 import type { LeanTracer } from '../trace/tracer';
-import { ABORTED, ABORTED_REQUEST_CHANNEL, publishAbortedRequests, type AbortedRequest } from './aborted-requests';
+import { ABORTED, ABORTED_REQUEST_CHANNEL, type AbortedRequest } from './aborted-requests';
 import { normalizeMethod, parseHost, pathOf, serverErrorType } from './attributes';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+import { ENDED_AT, STARTED_AT, timeServerRequests, type TimedRequest } from './request-times';
 
 const SPAN = Symbol('nodetel.serverSpan');
 
-interface TracedRequest extends FrameworkRequest {
+interface TracedRequest extends FrameworkRequest, TimedRequest {
   [SPAN]?: Span;
 }
 
@@ -30,8 +30,6 @@ interface ServerMessage {
   response: ServerResponse;
   socket: TLSSocket;
 }
-
-const SERVER = { kind: SpanKind.SERVER };
 
 const headerGetter: TextMapGetter<IncomingMessage['headers']> = {
   keys: (headers) => Object.keys(headers),
@@ -46,6 +44,7 @@ export interface ServerTracingOptions {
 }
 
 export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }: ServerTracingOptions): void {
+  timeServerRequests();
   subscribe(
     'http.server.request.start',
     guarded('http server tracing', (message) => {
@@ -60,7 +59,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
       const headers = request.headers;
       const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
       const method = normalizeMethod(request.method);
-      const span = tracer.startSpan(method, SERVER, parent);
+      const span = tracer.startSpan(method, { kind: SpanKind.SERVER, startTime: request[STARTED_AT] }, parent);
       const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
       response.setHeader(REQUEST_ID_HEADER, requestId);
       if (span instanceof RecordedSpan) {
@@ -91,25 +90,22 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
   subscribe(
     'http.server.response.finish',
     guarded('http server tracing', (message) => {
-      const end = now(); // before the work below, so the span covers the response and nothing of ours
       const { request, response } = message as ServerMessage;
-      endSpan(request, response, end, undefined);
+      endSpan(request, response, undefined);
     }),
   );
 
-  publishAbortedRequests();
   subscribe(
     ABORTED_REQUEST_CHANNEL,
     guarded('http server tracing', (message) => {
-      const end = now();
       const { request, response } = message as AbortedRequest;
-      endSpan(request, response, end, ABORTED);
+      endSpan(request, response, ABORTED);
     }),
   );
 }
 
 /** Ends the request's span: at its response's finish, or when its connection closed first (`aborted`). */
-function endSpan(request: TracedRequest, response: ServerResponse, end: HrTime, aborted: typeof ABORTED | undefined): void {
+function endSpan(request: TracedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
   const span = request[SPAN];
   if (!(span instanceof RecordedSpan)) return;
   request[SPAN] = undefined;
@@ -130,5 +126,6 @@ function endSpan(request: TracedRequest, response: ServerResponse, end: HrTime, 
     const description = aborted ? 'the connection closed before the response was complete' : error instanceof Error ? error.message : undefined;
     span.setStatus({ code: 2, message: description });
   }
-  span.end(end);
+  // The end as read before any subscriber's work (request-times.ts): the span covers the response and nothing of ours.
+  span.end(request[ENDED_AT]);
 }

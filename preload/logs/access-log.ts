@@ -5,30 +5,32 @@
 // complete) and ERROR (5xx) ones are always kept.
 import { subscribe } from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { Context, LogRecord } from '@opentelemetry/api';
 import { routeOf, type FrameworkRequest } from '../frameworks/route';
-import { ABORTED, ABORTED_REQUEST_CHANNEL, publishAbortedRequests, type AbortedRequest } from '../http/aborted-requests';
+import { ABORTED, ABORTED_REQUEST_CHANNEL, type AbortedRequest } from '../http/aborted-requests';
 import { normalizeMethod, pathOf } from '../http/attributes';
+import { ENDED_AT, STARTED_AT, timeServerRequests, type TimedRequest } from '../http/request-times';
 import type { Redactor } from '../redact';
 import { guarded } from '../report';
 import { REQUEST_ID_KEY, activeContext } from '../trace/context';
 
-const STARTED = Symbol('nodetel.accessLog');
+const CONTEXT = Symbol('nodetel.accessLog');
 
-interface LoggedRequest extends FrameworkRequest {
-  [STARTED]?: { at: number; context: Context };
+interface LoggedRequest extends FrameworkRequest, TimedRequest {
+  /** The request's context, noted at its start for a request to be logged. */
+  [CONTEXT]?: Context;
 }
 
 /** `emit` takes the record as it may leave the process: what came from the client is masked here. */
 export function logRequests(emit: (record: LogRecord) => void, redactor: Redactor, ignoredPaths: Set<string>, sampleRatio: number): void {
+  timeServerRequests();
   subscribe(
     'http.server.request.start',
     guarded('access log', (message) => {
       const { request } = message as { request: LoggedRequest };
       if (ignoredPaths.has(pathOf(request.url))) return;
       // The tracing subscriber, which runs first, has entered the request's context.
-      request[STARTED] = { at: performance.now(), context: activeContext() };
+      request[CONTEXT] = activeContext();
     }),
   );
   subscribe(
@@ -39,26 +41,25 @@ export function logRequests(emit: (record: LogRecord) => void, redactor: Redacto
     }),
   );
 
-  publishAbortedRequests();
   subscribe(
     ABORTED_REQUEST_CHANNEL,
     guarded('access log', (message) => {
       const { request, response } = message as AbortedRequest;
-      logRequest(emit, redactor, sampleRatio, request, response, ABORTED);
+      logRequest(emit, redactor, sampleRatio, request as LoggedRequest, response, ABORTED);
     }),
   );
 }
 
 /** The record of a request whose response finished, or whose connection closed first (`aborted`: a WARN). */
 function logRequest(emit: (record: LogRecord) => void, redactor: Redactor, sampleRatio: number, request: LoggedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
-  const started = request[STARTED];
-  if (!started) return;
-  request[STARTED] = undefined;
+  const context = request[CONTEXT];
+  if (!context) return;
+  request[CONTEXT] = undefined;
   // An aborted response has a status code only if its head was sent.
   const status = aborted === undefined || response.headersSent ? response.statusCode : undefined;
   const severity = severityOf(status, aborted);
   if (severity === INFO && !(Math.random() < sampleRatio)) return;
-  const durationMs = Math.round((performance.now() - started.at) * 1000) / 1000;
+  const durationMs = Math.round((request[ENDED_AT]! - request[STARTED_AT]!) * 1000) / 1000;
   const method = normalizeMethod(request.method);
   const route = routeOf(request);
   const path = redactor.string(pathOf(request.url));
@@ -66,7 +67,7 @@ function logRequest(emit: (record: LogRecord) => void, redactor: Redactor, sampl
   if (status !== undefined) attributes['http.response.status_code'] = status;
   if (aborted) attributes['error.type'] = aborted;
   if (route) attributes['http.route'] = route;
-  const requestId = started.context.getValue(REQUEST_ID_KEY);
+  const requestId = context.getValue(REQUEST_ID_KEY);
   if (typeof requestId === 'string') attributes.request_id = redactor.string(requestId);
   const userAgent = request.headers['user-agent'];
   if (userAgent) attributes['user_agent.original'] = redactor.string(userAgent);
@@ -76,7 +77,7 @@ function logRequest(emit: (record: LogRecord) => void, redactor: Redactor, sampl
     severityText: severity.text,
     body: `${method} ${route ?? path} ${aborted ?? status} ${durationMs}ms`,
     attributes,
-    context: started.context,
+    context,
   });
 }
 

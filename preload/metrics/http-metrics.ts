@@ -17,6 +17,8 @@ type ServerKey = readonly [method: string, route: string | undefined, status: nu
 /** A client request's series: method, server address, port, status, error.type. */
 type ClientKey = readonly [method: string, address: string | undefined, port: number, status: number | undefined, errorType: string | undefined];
 type ActiveKey = readonly [method: string, scheme: string];
+/** One series of http.server.active_requests (method and scheme). */
+export type ActiveRequests = { value: number };
 type Mutable<K> = { -readonly [I in keyof K]: K[I] };
 
 export class HttpMetrics {
@@ -35,11 +37,14 @@ export class HttpMetrics {
     this.clientDuration = new HistogramSeries(cardinalityLimit);
   }
 
-  serverStarted(method: string, scheme: string, delta: 1 | -1): void {
+  /** Counts a request in http.server.active_requests; it ends with `.value--` on the point returned. */
+  serverStarted(method: string, scheme: string): ActiveRequests {
     const key = this.activeKey;
     key[0] = method;
     key[1] = scheme;
-    this.serverActive.add(key, activeAttributes, delta);
+    const point = this.serverActive.pointOf(key, activeAttributes);
+    point.value++;
+    return point;
   }
 
   serverFinished(method: string, route: string | undefined, status: number | undefined, scheme: string, errorType: string | undefined, seconds: number): void {

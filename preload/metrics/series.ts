@@ -149,8 +149,9 @@ class SumPoint {
 
 /** A non-monotonic sum (an UpDownCounter), always reported cumulatively, as the spec asks. */
 export class UpDownSeries<K extends readonly KeyPart[]> extends SeriesSet<K, SumPoint> {
-  add(key: K, attributes: AttributesOf<K>, value: number): void {
-    this.point(key, attributes).value += value;
+  /** The point of `key`, to add to: one that a caller keeps (a request in progress) needs no second look-up. */
+  pointOf(key: K, attributes: AttributesOf<K>): { value: number } {
+    return this.point(key, attributes);
   }
 
   collect(): DataPoint<number>[] {

@@ -4,8 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import type { HrTime, TimeInput } from '@opentelemetry/api';
 
-const originSeconds = Math.floor(performance.timeOrigin / 1000);
-const originRestMillis = performance.timeOrigin - originSeconds * 1000;
+const timeOrigin = performance.timeOrigin; // a getter that calls into Node each time: read once
+const originSeconds = Math.floor(timeOrigin / 1000);
+const originRestMillis = timeOrigin - originSeconds * 1000;
 
 export function now(): HrTime {
   return fromPerformanceMillis(performance.now());
@@ -29,7 +30,7 @@ export function toHrTime(input: TimeInput | undefined): HrTime {
   if (Array.isArray(input)) return [input[0], input[1]];
   if (input instanceof Date) return fromEpochMillis(input.getTime());
   // The API's convention: a number smaller than the time origin is a performance.now() reading.
-  return input < performance.timeOrigin ? fromPerformanceMillis(input) : fromEpochMillis(input);
+  return input < timeOrigin ? fromPerformanceMillis(input) : fromEpochMillis(input);
 }
 
 export function hrDuration(start: HrTime, end: HrTime): HrTime {
