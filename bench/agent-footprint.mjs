@@ -19,7 +19,7 @@
 // (5000), CHECK_INTERVAL_MS (1000), WARMUP_MS (3000), ENTRY (bin | main),
 // NODE (the node binary; default the one running this), AGENT_FLAGS (extra Node or V8 flags for
 // the agent, on its command line before the agent's own, to try one).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
@@ -89,6 +89,21 @@ const VARIANTS = {
     NODETEL_AGENT_CHECK_DNS: 'dns://localhost',
     otlp: 'http/protobuf',
   },
+  // The same with MariaDB signing in with a password (user nodetel_pw, made here if missing):
+  // mysql2 then loads node:crypto to answer the challenge, as pg does for a PostgreSQL that asks
+  // for one (this machine's trusts local connections, so only MariaDB shows it).
+  'all (password)': {
+    NODETEL_AGENT_CHECK_PG: PG,
+    NODETEL_AGENT_CHECK_MARIADB: 'mariadb://nodetel_pw:Pa55-word@127.0.0.1:3306/test',
+    NODETEL_AGENT_CHECK_REDIS: REDIS,
+    NODETEL_AGENT_CHECK_HTTP: HTTP,
+    NODETEL_AGENT_CHECK_TCP: 'tcp://127.0.0.1:6379',
+    NODETEL_AGENT_CHECK_DNS: 'dns://localhost',
+    otlp: 'http/protobuf',
+    setup: () =>
+      execFileSync('mysql', ['-h', '127.0.0.1', '-P', '3306', '-u', 'root', '-e',
+        "CREATE USER IF NOT EXISTS 'nodetel_pw'@'%' IDENTIFIED BY 'Pa55-word'; GRANT SELECT ON test.* TO 'nodetel_pw'@'%';"]),
+  },
 };
 
 /** Requests sent to the agent under test so far (it answers them in order). */
@@ -103,13 +118,14 @@ process.on('exit', () => {
 // Interrupted (Ctrl-C, kill): exit through the handler above, so no agent is left running.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
-const chosen = (process.env.VARIANTS ?? 'floor,app-only,postgres,mariadb,redis,http,tcp,dns,otlp,otlp (grpc),tcp (file),postgres+redis,typical,all').split(',').map((v) => v.trim());
+const chosen = (process.env.VARIANTS ?? 'floor,app-only,postgres,mariadb,redis,http,tcp,dns,otlp,otlp (grpc),tcp (file),postgres+redis,typical,all,all (password)').split(',').map((v) => v.trim());
 const results = [];
 let receiver;
 for (const name of chosen) {
   const variant = VARIANTS[name];
   if (!variant) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
-  const { otlp, floor, file, ...checks } = variant;
+  const { otlp, floor, file, setup, ...checks } = variant;
+  setup?.();
   const env = { ...checks };
   if (floor) env.FLOOR = '1';
   if (file) env.CONFIG_FILE_TEXT = file;

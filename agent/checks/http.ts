@@ -13,6 +13,8 @@
 //   undici loads. That saves about 2.5 MB, and for http:// dependencies, where node:tls is never
 //   needed, about 7 MB. Every HTTPS server answers HTTP/1.1 too; what the check looks at, the
 //   status, is the same in both.
+// - undici calls node:assert only as assert(value), for its own invariants: it gets
+//   checks/lazy-assert.ts, which loads node:assert (about 0.5 MB) only if one fails.
 import { join } from 'node:path';
 import type * as Undici from 'undici';
 import type { HttpCheckConfig, StatusRanges } from '../config';
@@ -25,7 +27,11 @@ type Request = (this: Undici.Dispatcher, options: Undici.Dispatcher.RequestOptio
 let undici: { Agent: typeof Undici.Agent; request: Request } | undefined;
 
 function loadUndici(): NonNullable<typeof undici> {
-  return (undici ??= loadReplacing([{ specifier: './client-h2.js', from: '/undici/lib/dispatcher/client.js', with: { file: join(__dirname, 'no-http2-client.js') } }], () => ({
+  const replacements = [
+    { specifier: './client-h2.js', from: '/undici/lib/dispatcher/client.js', with: { file: join(__dirname, 'no-http2-client.js') } },
+    { specifier: 'node:assert', from: '/undici/lib/', with: { file: join(__dirname, 'lazy-assert.js') } },
+  ];
+  return (undici ??= loadReplacing(replacements, () => ({
     Agent: require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent,
     request: require('undici/lib/api/api-request.js') as Request,
   })));

@@ -1,12 +1,28 @@
 // postgres: connect, run `SELECT 1` (or the configured query), disconnect, with `pg`. A new
 // connection each run: it proves that the server accepts connections (a full pool, a changed
 // password and a failover all show), which a connection kept open would not.
+// pg is given its password hashing lazily (checks/lazy-pg-crypto.ts, through checks/load.ts):
+// node:crypto loads on the first password exchange, not with pg.
+import { join } from 'node:path';
 import type * as Pg from 'pg';
 import type { SqlCheckConfig } from '../config';
 import { noop, onAbort, withPassword, type Check } from './check';
+import { loadReplacing } from './load';
+
+let pg: typeof Pg | undefined;
+const loadPg = (): typeof Pg => {
+  const lazyCrypto = { file: join(__dirname, 'lazy-pg-crypto.js') };
+  return (pg ??= loadReplacing(
+    [
+      { specifier: './crypto/utils', from: '/node_modules/pg/lib/client.js', with: lazyCrypto },
+      { specifier: './utils', from: '/node_modules/pg/lib/crypto/sasl.js', with: lazyCrypto },
+    ],
+    () => require('pg') as typeof Pg,
+  ));
+};
 
 export function createPostgresCheck(config: SqlCheckConfig): Check {
-  const pg = require('pg') as typeof Pg;
+  const pg = loadPg();
   const connectionString = withPassword(config.url, config.password);
   return {
     async run(signal) {
