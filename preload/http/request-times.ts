@@ -2,7 +2,8 @@
 // subscribers that need it (the span's end, the duration metric, the access log), which would
 // otherwise each read it at start and at end: the clock is a native call, a sizeable part of
 // what a request's metrics cost. Each of those subscribers calls timeServerRequests() before it
-// subscribes, so these subscriptions come first and the times are on the request when they run.
+// subscribes, so these subscriptions come first and the times are on the request when they run;
+// it also starts the aborted-request watch, whose channel they all end requests on too.
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
