@@ -1,8 +1,10 @@
 // Helpers for the agent's tests: the agent spawned as a real process (through agent/bin.cjs, as
 // `npx agent` runs it), the app fixture under the preload with the heartbeat, a TCP proxy the test
 // can close to make a dependency unreachable, and polling of the probe endpoints.
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runScript, startApp, type RunningApp, type ScriptResult } from '../helpers/app.ts';
 
@@ -64,6 +66,36 @@ export async function startAgent(opts: AgentSpawnOptions = {}): Promise<RunningA
   started.push(app);
   const heartbeatPort = Number(/heartbeat on udp:\/\/[^:]+:(\d+)/.exec(app.stdout())?.[1] ?? 0);
   return { ...app, url: `http://127.0.0.1:${app.port}`, heartbeatPort, heartbeatTarget: `udp://127.0.0.1:${heartbeatPort}` };
+}
+
+/**
+ * Starts an agent with `env`, waits until it is ready, stops it, and returns the Node built-in
+ * modules it had loaded by then (test/fixtures/agent/builtins-at-exit.cjs writes them at exit).
+ */
+export async function builtinsLoadedBy(env: Record<string, string | undefined>): Promise<string[]> {
+  const builtinsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'agent-builtins-')), 'builtins.txt');
+  const agent = await startAgent({
+    env: {
+      NODE_OPTIONS: `--require ${path.join(REPO_ROOT, 'test/fixtures/agent/builtins-at-exit.cjs')}`,
+      BUILTINS_FILE: builtinsFile,
+      NODETEL_AGENT_HEARTBEAT: 'off',
+      NODETEL_AGENT_DRAIN_MS: '0',
+      ...env,
+    },
+  });
+  await waitFor(() => probe(`${agent.url}/readyz`), (r) => r.status === 200, { what: 'readiness' });
+  const { code } = await agent.stop('SIGTERM');
+  if (code !== 0) throw new Error(`the agent exited with ${code}:\n${agent.stdout()}`);
+  return readFileSync(builtinsFile, 'utf8').trim().split('\n');
+}
+
+/** A PostgreSQL ErrorResponse message ('E') with the given fields (S, C, M...), as a server sends it. */
+export function pgErrorResponse(fields: string): Buffer {
+  const body = Buffer.from(`${fields}\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
 }
 
 /** Runs `agent <args>` to completion. */

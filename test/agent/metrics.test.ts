@@ -1,13 +1,9 @@
 // Check results as metrics: Prometheus text on the agent's /metrics and OTLP to a Collector (here
 // the real receiver of test/helpers), over OTLP/HTTP (the default) and gRPC alike, under the names
 // dashboards and alert rules use.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedMetric } from '../helpers/otlp-receiver.ts';
-import { PG_URL, probe, REDIS_URL, startAgent, startWatchedApp, stopAll, waitFor } from './helpers.ts';
+import { PG_URL, builtinsLoadedBy, probe, REDIS_URL, startAgent, startWatchedApp, stopAll, waitFor } from './helpers.ts';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -154,22 +150,12 @@ describe('what each protocol loads', () => {
   ])('$protocol: node:http2 and node:tls only for gRPC', async ({ protocol, loads, leavesOut }) => {
     const receiver = await startOtlpReceiver();
     receivers.push(receiver);
-    const builtinsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'agent-builtins-')), 'builtins.txt');
-    const agent = await startAgent({
-      env: {
-        NODE_OPTIONS: `--require ${path.join(REPO_ROOT, 'test/fixtures/agent/builtins-at-exit.cjs')}`,
-        BUILTINS_FILE: builtinsFile,
-        NODETEL_AGENT_HEARTBEAT: 'off',
-        NODETEL_AGENT_CHECK_PG: PG_URL,
-        NODETEL_AGENT_DRAIN_MS: '0',
-        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-        OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint,
-      },
+    const builtins = await builtinsLoadedBy({
+      NODETEL_AGENT_CHECK_PG: PG_URL,
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint,
     });
-    await waitFor(() => probe(`${agent.url}/readyz`), (r) => r.status === 200, { what: 'readiness' });
-    expect((await agent.stop('SIGTERM')).code).toBe(0);
     expect(receiver.metrics.map((m) => m.name)).toContain('nodetel.dependency.up'); // it did export
-    const builtins = readFileSync(builtinsFile, 'utf8').trim().split('\n');
     expect(builtins).toEqual(expect.arrayContaining(['http', ...loads]));
     for (const name of leavesOut) expect(builtins).not.toContain(name);
   });

@@ -5,14 +5,10 @@
 // (this machine's PostgreSQL trusts local connections and never asks).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/app.ts';
-import { MYSQL_URL, PG_URL, probe, runAgent, startAgent, stopAll, waitFor } from './helpers.ts';
+import { MYSQL_URL, PG_URL, builtinsLoadedBy, pgErrorResponse, runAgent, stopAll } from './helpers.ts';
 
 const cleanup: (() => void)[] = [];
 afterEach(async () => {
@@ -67,11 +63,7 @@ async function md5Postgres(user: string, password: string): Promise<number> {
         const answer = buffered.subarray(5, 1 + buffered.readInt32BE(1) - 1).toString();
         step = 2;
         const verdict = answer === expected ? 'the MD5 answer was right' : `the MD5 answer was wrong: ${answer}`;
-        const body = Buffer.from(`SFATAL\0C08P01\0M${verdict}\0\0`);
-        const header = Buffer.alloc(5);
-        header.write('E', 0);
-        header.writeInt32BE(body.length + 4, 1);
-        socket.end(Buffer.concat([header, body]));
+        socket.end(pgErrorResponse(`SFATAL\0C08P01\0M${verdict}\0`));
       }
     });
   });
@@ -105,24 +97,14 @@ describe('what a password costs', () => {
     { dependency: 'MariaDB with a password: node:crypto, not node:assert', mysql: MYSQL_USER_URL, loads: ['crypto'], leavesOut: ['assert'] },
   ])('$dependency', async ({ mysql, loads, leavesOut }) => {
     if (mysql === MYSQL_USER_URL) createMysqlUser();
-    const api = createHttpServer((req, res) => res.end('ok'));
+    const api = createHttpServer((_request, response) => response.end('ok'));
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', () => resolve()));
     cleanup.push(() => api.close());
-    const builtinsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'agent-builtins-')), 'builtins.txt');
-    const agent = await startAgent({
-      env: {
-        NODE_OPTIONS: `--require ${path.join(REPO_ROOT, 'test/fixtures/agent/builtins-at-exit.cjs')}`,
-        BUILTINS_FILE: builtinsFile,
-        NODETEL_AGENT_HEARTBEAT: 'off',
-        NODETEL_AGENT_CHECK_PG: PG_URL,
-        NODETEL_AGENT_CHECK_MYSQL: mysql,
-        NODETEL_AGENT_CHECK_API: `http://127.0.0.1:${(api.address() as AddressInfo).port}/`,
-        NODETEL_AGENT_DRAIN_MS: '0',
-      },
+    const builtins = await builtinsLoadedBy({
+      NODETEL_AGENT_CHECK_PG: PG_URL,
+      NODETEL_AGENT_CHECK_MYSQL: mysql,
+      NODETEL_AGENT_CHECK_API: `http://127.0.0.1:${(api.address() as AddressInfo).port}/`,
     });
-    await waitFor(() => probe(`${agent.url}/readyz`), (r) => r.status === 200, { what: 'readiness' });
-    expect((await agent.stop('SIGTERM')).code).toBe(0);
-    const builtins = readFileSync(builtinsFile, 'utf8').trim().split('\n');
     expect(builtins).toEqual(expect.arrayContaining(['http', 'net', ...loads]));
     for (const name of leavesOut) expect(builtins).not.toContain(name);
   });

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probe, runAgent, startAgent, stopAll, waitFor } from './helpers.ts';
+import { pgErrorResponse, probe, runAgent, startAgent, stopAll, waitFor } from './helpers.ts';
 
 const PASSWORD = 'Sup3r$ecret/pw';
 const TOKEN = 'tok_live_8f3a9b';
@@ -23,12 +23,7 @@ async function leakyPostgres(): Promise<number> {
   const server: Server = createServer((socket) => {
     socket.on('error', () => {});
     socket.once('data', () => {
-      const fields = `SFATAL\0C28P01\0Mpassword authentication failed for user "app" with password "${PASSWORD}" (${encodeURIComponent(PASSWORD)})\0\0`;
-      const body = Buffer.from(fields, 'utf8');
-      const header = Buffer.alloc(5);
-      header.write('E', 0);
-      header.writeInt32BE(body.length + 4, 1);
-      socket.end(Buffer.concat([header, body]));
+      socket.end(pgErrorResponse(`SFATAL\0C28P01\0Mpassword authentication failed for user "app" with password "${PASSWORD}" (${encodeURIComponent(PASSWORD)})\0`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
