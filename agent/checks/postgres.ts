@@ -11,14 +11,16 @@ import { loadReplacing } from './load';
 
 let pg: typeof Pg | undefined;
 const loadPg = (): typeof Pg => {
+  if (pg) return pg;
   const lazyCrypto = { file: join(__dirname, 'lazy-pg-crypto.js') };
-  return (pg ??= loadReplacing(
+  pg = loadReplacing(
     [
       { specifier: './crypto/utils', from: '/node_modules/pg/lib/client.js', with: lazyCrypto },
       { specifier: './utils', from: '/node_modules/pg/lib/crypto/sasl.js', with: lazyCrypto },
     ],
     () => require('pg') as typeof Pg,
-  ));
+  );
+  return pg;
 };
 
 export function createPostgresCheck(config: SqlCheckConfig): Check {

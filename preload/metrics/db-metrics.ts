@@ -5,7 +5,7 @@
 import { ValueType, type Attributes } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import type { Temporality } from '../config';
-import { HistogramSeries } from './series';
+import { HistogramSeries, type KeyBuffer } from './series';
 
 const HISTOGRAM = 0; // DataPointType.HISTOGRAM
 const DELTA = 0; // AggregationTemporality.DELTA
@@ -19,8 +19,7 @@ type OperationKey = readonly [system: string, operation: string, namespace: stri
 
 export class DbMetrics {
   private readonly duration: HistogramSeries<OperationKey>;
-  /** Refilled for each operation: the series read a key and never keep it. */
-  private readonly key: [system: string, operation: string, namespace: string | undefined, errorType: string | undefined] = ['', '', undefined, undefined];
+  private readonly key: KeyBuffer<OperationKey> = ['', '', undefined, undefined];
 
   constructor(cardinalityLimit: number) {
     this.duration = new HistogramSeries(cardinalityLimit, DB_DURATION_BOUNDARIES);

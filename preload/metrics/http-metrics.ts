@@ -5,7 +5,7 @@
 import { ValueType, type Attributes } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import type { Temporality } from '../config';
-import { HistogramSeries, UpDownSeries, type KeyPart } from './series';
+import { HistogramSeries, UpDownSeries, type KeyBuffer, type KeyPart } from './series';
 
 const HISTOGRAM = 0; // DataPointType.HISTOGRAM
 const SUM = 3; // DataPointType.SUM
@@ -19,7 +19,6 @@ type ClientKey = readonly [method: string, address: string | undefined, port: nu
 type ActiveKey = readonly [method: string, scheme: string];
 /** One series of http.server.active_requests (method and scheme). */
 export type ActiveRequests = { value: number };
-type Mutable<K> = { -readonly [I in keyof K]: K[I] };
 
 export class HttpMetrics {
   private readonly serverDuration: HistogramSeries<ServerKey>;
@@ -27,9 +26,9 @@ export class HttpMetrics {
   private readonly clientDuration: HistogramSeries<ClientKey>;
   // One key array per series, refilled for each measurement: the series read a key and never
   // keep it (series.ts), so no array is allocated per request.
-  private readonly serverKey: Mutable<ServerKey> = ['', undefined, undefined, '', undefined];
-  private readonly activeKey: Mutable<ActiveKey> = ['', ''];
-  private readonly clientKey: Mutable<ClientKey> = ['', undefined, 0, undefined, undefined];
+  private readonly serverKey: KeyBuffer<ServerKey> = ['', undefined, undefined, '', undefined];
+  private readonly activeKey: KeyBuffer<ActiveKey> = ['', ''];
+  private readonly clientKey: KeyBuffer<ClientKey> = ['', undefined, 0, undefined, undefined];
 
   constructor(cardinalityLimit: number) {
     this.serverDuration = new HistogramSeries(cardinalityLimit);

@@ -54,6 +54,9 @@ class HistogramPoint {
 /** One attribute value of a series key; `undefined` stands for an attribute that is absent. */
 export type KeyPart = string | number | boolean | undefined;
 
+/** A key array a caller refills for every measurement (the series read a key and never keep it). */
+export type KeyBuffer<K extends readonly KeyPart[]> = { -readonly [I in keyof K]: K[I] };
+
 /** Builds a series' attributes from its key, once, when the series is first seen. */
 export type AttributesOf<K> = (key: K) => Attributes;
 
