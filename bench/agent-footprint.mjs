@@ -90,8 +90,9 @@ const VARIANTS = {
     otlp: 'http/protobuf',
   },
   // The same with MariaDB signing in with a password (user nodetel_pw, made here if missing):
-  // mysql2 then loads node:crypto to answer the challenge, as pg does for a PostgreSQL that asks
-  // for one (this machine's trusts local connections, so only MariaDB shows it).
+  // mysql2 then hashes to answer the challenge (SHA-1, from @noble/hashes: see
+  // agent/checks/password-crypto.ts), as pg does for a PostgreSQL that asks for one, with
+  // node:crypto (this machine's trusts local connections, so only MariaDB shows it).
   'all (password)': {
     NODETEL_AGENT_CHECK_PG: PG,
     NODETEL_AGENT_CHECK_MARIADB: 'mariadb://nodetel_pw:Pa55-word@127.0.0.1:3306/test',

@@ -3,8 +3,9 @@
 // server, and after max_connect_errors of those MySQL blocks the host.
 // mysql2 requires node:tls at load (about 4.5 MB of RSS) but uses it only for TLS connections: it
 // is given checks/lazy-tls.ts instead, which loads node:tls on first use (checks/load.ts); its
-// table of error names likewise (checks/lazy-mysql-errors.ts, 0.5 MB of heap), and node:crypto,
-// which only a password exchange uses (checks/lazy-crypto.ts, about 2.3 MB). And
+// table of error names likewise (checks/lazy-mysql-errors.ts, 0.5 MB of heap); node:crypto, which
+// only a password exchange uses, and then mostly to hash, is given as checks/password-crypto.ts
+// (SHA-1 and SHA-256 in JavaScript, the rest of node:crypto on first use). And
 // `long`, mysql2's 64-bit integers, compiles a WebAssembly module at load for faster multiply and
 // divide, starting V8's WebAssembly engine (about 2 MB) for it; it falls back to plain JavaScript
 // when WebAssembly is not there, so mysql2 is loaded with the global hidden, synchronously.
@@ -31,7 +32,7 @@ const loadMysql2 = (): typeof Mysql => {
   mysql2 = loadReplacing(
     [
       { specifier: 'tls', from: '/node_modules/mysql2/', with: { file: join(__dirname, 'lazy-tls.js') } },
-      { specifier: 'crypto', from: '/node_modules/mysql2/', with: { file: join(__dirname, 'lazy-crypto.js') } },
+      { specifier: 'crypto', from: '/node_modules/mysql2/', with: { file: join(__dirname, 'password-crypto.js') } },
       { specifier: '../constants/errors.js', from: '/node_modules/mysql2/lib/', with: { file: join(__dirname, 'lazy-mysql-errors.js') } },
     ],
     () => withoutWebAssembly(() => require('mysql2') as typeof Mysql),

@@ -1,14 +1,16 @@
-// Checks that sign in with a password. The agent gives pg and mysql2 their password hashing (and
-// with it node:crypto) only when a server asks for a password (agent/checks/lazy-*.ts), so these
-// prove that the answer to the challenge is still right: MariaDB's mysql_native_password against
-// this machine's server, and PostgreSQL's MD5 exchange against a server here that checks the hash
-// (this machine's PostgreSQL trusts local connections and never asks).
+// Checks that sign in with a password. The agent gives mysql2 its SHA-1 and SHA-256 from
+// @noble/hashes rather than node:crypto (agent/checks/password-crypto.ts), and pg its password
+// hashing (and with it node:crypto) only when a server asks for a password
+// (agent/checks/lazy-pg-crypto.ts), so these prove that the answer to the challenge is still
+// right: MariaDB's mysql_native_password against this machine's server, and PostgreSQL's MD5
+// exchange against a server here that checks the hash (this machine's PostgreSQL trusts local
+// connections and never asks).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MYSQL_URL, PG_URL, builtinsLoadedBy, pgErrorResponse, runAgent, stopAll } from './helpers.ts';
+import { MYSQL_URL, PG_URL, agentModule, builtinsLoadedBy, pgErrorResponse, runAgent, stopAll } from './helpers.ts';
 
 const cleanup: (() => void)[] = [];
 afterEach(async () => {
@@ -89,12 +91,32 @@ describe('checks with a password', () => {
   });
 });
 
+describe("mysql2's hashes", () => {
+  const crypto = agentModule('checks/password-crypto') as unknown as typeof import('node:crypto');
+  const node = (algorithm: string, parts: (string | Buffer)[]): Buffer => parts.reduce((h, p) => h.update(p), createHash(algorithm)).digest();
+
+  it.each(['sha1', 'sha256', 'SHA1'])('%s gives what node:crypto gives, as a Buffer', (algorithm) => {
+    const inputs: (string | Buffer)[][] = [[''], ['Pa55-word'], ['pässwörd ✓'], [Buffer.from('0123456789abcdefghij'), Buffer.from([0, 255, 128]), 'x'.repeat(1000)]];
+    for (const parts of inputs) {
+      const ours = parts.reduce((h, p) => h.update(p), crypto.createHash(algorithm)).digest();
+      expect(Buffer.isBuffer(ours)).toBe(true);
+      expect(ours.toString('hex')).toBe(node(algorithm, parts).toString('hex'));
+    }
+  });
+
+  it("hands anything else to node:crypto's own", () => {
+    expect(crypto.createHash('md5').update('x').digest('hex')).toBe(createHash('md5').update('x').digest('hex'));
+    expect(crypto.constants.RSA_PKCS1_OAEP_PADDING).toBe(4);
+  });
+});
+
 describe('what a password costs', () => {
-  // node:crypto (about 2.3 MB of the agent's RSS) loads for the first password exchange, not with
-  // pg or mysql2; node:assert (0.5 MB) loads with undici only if one of its invariants fails.
+  // node:crypto (about 1-1.5 MB of the agent's RSS with OpenSSL's digests) loads for a PostgreSQL
+  // password exchange, not with pg, and not for MariaDB's (SHA-1 from @noble/hashes); node:assert
+  // (0.5 MB) loads with undici only if one of its invariants fails.
   it.each([
     { dependency: 'databases without a password: neither node:crypto nor node:assert', mysql: MYSQL_URL, loads: [], leavesOut: ['crypto', 'assert'] },
-    { dependency: 'MariaDB with a password: node:crypto, not node:assert', mysql: MYSQL_USER_URL, loads: ['crypto'], leavesOut: ['assert'] },
+    { dependency: 'MariaDB with a password: neither either', mysql: MYSQL_USER_URL, loads: [], leavesOut: ['crypto', 'assert'] },
   ])('$dependency', async ({ mysql, loads, leavesOut }) => {
     if (mysql === MYSQL_USER_URL) createMysqlUser();
     const api = createHttpServer((_request, response) => response.end('ok'));
