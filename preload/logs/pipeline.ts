@@ -9,7 +9,7 @@
 // time and context, in a short buffer (a library that takes its logger when it loads, as
 // winston's and pino's instrumentations do, must not make the app pay for the SDK while it
 // starts, and an app that never logs through the API never pays for it).
-import type { LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
+import type { HrTime, LogRecord, Logger, LoggerProvider as ApiLoggerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, LoggerProvider, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { Batcher } from '../export/batcher';
@@ -25,11 +25,18 @@ const EARLY_LIMIT = 1000;
 
 export type LogQueue = Batcher<InstrumentationScope, EncodableLogRecord>;
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export class LogPipeline implements ApiLoggerProvider {
   private provider: LoggerProvider | undefined;
   private readonly own = new Map<string, Logger>();
   private readonly ownScopes = new Map<string, InstrumentationScope>();
   private early: { logger: () => Logger; record: LogRecord }[] = [];
+  /** Refilled by ownRecord() for each of our records. */
+  private readonly encodable: Mutable<EncodableLogRecord> & { hrTime: HrTime } = (() => {
+    const time: HrTime = [0, 0];
+    return { hrTime: time, hrTimeObserved: time, spanContext: undefined, severityNumber: undefined, severityText: undefined, body: undefined, eventName: undefined, attributes: {}, droppedAttributesCount: 0 };
+  })();
   droppedEarly = 0;
 
   /** `queue` for OTLP; without one (OTEL_LOGS_EXPORTER=console) records are printed as they come. */
@@ -141,22 +148,26 @@ export class LogPipeline implements ApiLoggerProvider {
     };
   }
 
-  /** One of our records as it is encoded: what the SDK would have made of it, redacted (here, or by its source). */
+  /**
+   * One of our records as it is encoded: what the SDK would have made of it, redacted (here, or by
+   * its source). The queue encodes a record the moment it is added and keeps nothing of it, so
+   * this one object and its time are refilled for every record (two allocations fewer per line).
+   * Redaction, which may read the app's values, runs before any of it is filled; what is then
+   * encoded are strings and numbers, so nothing runs in between that could log again.
+   */
   private ownRecord(record: LogRecord, redact: boolean): EncodableLogRecord {
     const attributes = (record.attributes ?? {}) as EncodableLogRecord['attributes'];
-    const time = toHrTime(record.timestamp);
-    const spanContext = validSpanContext(record.context ?? activeContext());
-    return {
-      hrTime: time,
-      hrTimeObserved: time,
-      spanContext,
-      severityNumber: record.severityNumber,
-      severityText: record.severityText,
-      body: redact ? this.redactor.value(record.body) : record.body,
-      eventName: record.eventName,
-      attributes: redact ? (this.redactor.attributes(attributes) as EncodableLogRecord['attributes']) : attributes,
-      droppedAttributesCount: 0,
-    };
+    const body = redact ? this.redactor.value(record.body) : record.body;
+    const redacted = redact ? (this.redactor.attributes(attributes) as EncodableLogRecord['attributes']) : attributes;
+    const r = this.encodable;
+    toHrTime(record.timestamp, r.hrTime);
+    r.spanContext = validSpanContext(record.context ?? activeContext());
+    r.severityNumber = record.severityNumber;
+    r.severityText = record.severityText;
+    r.body = body;
+    r.eventName = record.eventName;
+    r.attributes = redacted;
+    return r;
   }
 
   private ownScope(source: string): InstrumentationScope {

@@ -8,29 +8,39 @@ const timeOrigin = performance.timeOrigin; // a getter that calls into Node each
 const originSeconds = Math.floor(timeOrigin / 1000);
 const originRestMillis = timeOrigin - originSeconds * 1000;
 
-export function now(): HrTime {
-  return fromPerformanceMillis(performance.now());
+// `out`, where a function takes one: the pair to write the time into, for a caller that encodes
+// the time at once and reuses one pair (logs/pipeline.ts); by default a new one.
+
+export function now(out: HrTime = [0, 0]): HrTime {
+  return fromPerformanceMillis(performance.now(), out);
 }
 
-function fromPerformanceMillis(perfMillis: number): HrTime {
+function fromPerformanceMillis(perfMillis: number, out: HrTime = [0, 0]): HrTime {
   const millis = originRestMillis + perfMillis;
   const seconds = Math.floor(millis / 1000);
-  const nanos = Math.min(999_999_999, Math.round((millis - seconds * 1000) * 1e6));
-  return [originSeconds + seconds, nanos];
+  out[0] = originSeconds + seconds;
+  out[1] = Math.min(999_999_999, Math.round((millis - seconds * 1000) * 1e6));
+  return out;
 }
 
-function fromEpochMillis(millis: number): HrTime {
+function fromEpochMillis(millis: number, out: HrTime = [0, 0]): HrTime {
   const seconds = Math.floor(millis / 1000);
-  return [seconds, Math.min(999_999_999, Math.round((millis - seconds * 1000) * 1e6))];
+  out[0] = seconds;
+  out[1] = Math.min(999_999_999, Math.round((millis - seconds * 1000) * 1e6));
+  return out;
 }
 
 /** Accepts what the API allows for span times: HrTime, epoch ms, performance.now() ms, or a Date. */
-export function toHrTime(input: TimeInput | undefined): HrTime {
-  if (input === undefined) return now();
-  if (Array.isArray(input)) return [input[0], input[1]];
-  if (input instanceof Date) return fromEpochMillis(input.getTime());
+export function toHrTime(input: TimeInput | undefined, out: HrTime = [0, 0]): HrTime {
+  if (input === undefined) return now(out);
+  if (Array.isArray(input)) {
+    out[0] = input[0];
+    out[1] = input[1];
+    return out;
+  }
+  if (input instanceof Date) return fromEpochMillis(input.getTime(), out);
   // The API's convention: a number smaller than the time origin is a performance.now() reading.
-  return input < timeOrigin ? fromPerformanceMillis(input) : fromEpochMillis(input);
+  return input < timeOrigin ? fromPerformanceMillis(input, out) : fromEpochMillis(input, out);
 }
 
 export function hrDuration(start: HrTime, end: HrTime): HrTime {
