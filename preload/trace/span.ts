@@ -39,8 +39,9 @@ export class RecordedSpan implements Span {
   status: SpanStatus = STATUS_UNSET;
   /** Our own subscribers write well-formed values here directly; setAttribute() checks the app's. */
   attributes: Attributes = {};
-  links: Link[] = [];
-  events: TimedEvent[] = [];
+  /** The shared empty arrays until the first link or event: most spans have none. */
+  links: Link[] = EMPTY_LINKS;
+  events: TimedEvent[] = EMPTY_EVENTS;
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -106,6 +107,7 @@ export class RecordedSpan implements Span {
     }
     const isTime = typeof attributesOrTime === 'number' || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date;
     const attributes = isTime ? undefined : cleanAttributes(attributesOrTime as SpanAttributes | undefined);
+    if (this.events === EMPTY_EVENTS) this.events = [];
     this.events.push({ name, time: toHrTime(isTime ? (attributesOrTime as TimeInput) : time), attributes, droppedAttributesCount: 0 });
     return this;
   }
@@ -113,7 +115,10 @@ export class RecordedSpan implements Span {
   addLink(link: Link): this {
     if (this.ended) return this;
     if (this.links.length >= this.sink.limits.linkCountLimit) this.droppedLinksCount++;
-    else this.links.push({ context: link.context, attributes: cleanAttributes(link.attributes) ?? {} });
+    else {
+      if (this.links === EMPTY_LINKS) this.links = [];
+      this.links.push({ context: link.context, attributes: cleanAttributes(link.attributes) ?? {} });
+    }
     return this;
   }
 
@@ -141,7 +146,8 @@ export class RecordedSpan implements Span {
 
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    this.endTime = endTime === undefined ? now() : toHrTime(endTime);
+    if (endTime === undefined) now(this.endTime);
+    else toHrTime(endTime, this.endTime);
     this.ended = true;
     this.sink.onEnd(this);
     // The sink has encoded (or printed) the span. What still holds it (the request's context,

@@ -14,6 +14,9 @@ import { toHrTime } from './time';
 const SAMPLED = 1;
 const NOT_RECORD = 0;
 const RECORD_AND_SAMPLED = 2;
+/** What the sampler (which only reads them) sees for a span started without attributes or links. */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
 
 export class LeanTracerProvider implements TracerProvider, SpanSink {
   readonly limits: SpanLimits;
@@ -59,8 +62,8 @@ export class LeanTracerProvider implements TracerProvider, SpanSink {
     const validParent = options?.root ? undefined : validSpanContext(ctx);
     const traceId = validParent ? validParent.traceId : newTraceId();
     const spanId = newSpanId();
-    const links: Link[] = options?.links ?? [];
-    const result = this.getSampler().shouldSample(ctx, traceId, name, kind, options?.attributes ?? {}, links);
+    const links: Link[] = options?.links ?? NO_LINKS;
+    const result = this.getSampler().shouldSample(ctx, traceId, name, kind, options?.attributes ?? NO_ATTRIBUTES, links);
     const traceState = result.traceState ?? validParent?.traceState;
     const spanContext: SpanContext = { traceId, spanId, traceFlags: result.decision === RECORD_AND_SAMPLED ? SAMPLED : 0, traceState };
     if (result.decision === NOT_RECORD) return trace.wrapSpanContext(spanContext);
