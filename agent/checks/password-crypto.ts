@@ -42,12 +42,12 @@ class Hash {
   }
 }
 
+const nodeCrypto = (): typeof Crypto => require('node:crypto') as typeof Crypto;
+
 function createHash(algorithm: string): Hash | Crypto.Hash {
   const name = algorithm.toLowerCase();
   if (name === 'sha1' || name === 'sha256') return new Hash(noble()[name].create());
   return nodeCrypto().createHash(algorithm);
 }
-
-const nodeCrypto = (): typeof Crypto => require('node:crypto') as typeof Crypto;
 
 export = lazily(nodeCrypto, { createHash: createHash as typeof Crypto.createHash });

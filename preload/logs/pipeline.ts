@@ -32,11 +32,9 @@ export class LogPipeline implements ApiLoggerProvider {
   private readonly own = new Map<string, Logger>();
   private readonly ownScopes = new Map<string, InstrumentationScope>();
   private early: { logger: () => Logger; record: LogRecord }[] = [];
-  /** Refilled by ownRecord() for each of our records. */
-  private readonly encodable: Mutable<EncodableLogRecord> & { hrTime: HrTime } = (() => {
-    const time: HrTime = [0, 0];
-    return { hrTime: time, hrTimeObserved: time, spanContext: undefined, severityNumber: undefined, severityText: undefined, body: undefined, eventName: undefined, attributes: {}, droppedAttributesCount: 0 };
-  })();
+  /** Refilled by ownRecord() for each of our records (one time: observed when emitted). */
+  private readonly time: HrTime = [0, 0];
+  private readonly encodable: Mutable<EncodableLogRecord> = { hrTime: this.time, hrTimeObserved: this.time, spanContext: undefined, severityNumber: undefined, severityText: undefined, body: undefined, eventName: undefined, attributes: {}, droppedAttributesCount: 0 };
   droppedEarly = 0;
 
   /** `queue` for OTLP; without one (OTEL_LOGS_EXPORTER=console) records are printed as they come. */
@@ -160,7 +158,7 @@ export class LogPipeline implements ApiLoggerProvider {
     const body = redact ? this.redactor.value(record.body) : record.body;
     const redacted = redact ? (this.redactor.attributes(attributes) as EncodableLogRecord['attributes']) : attributes;
     const r = this.encodable;
-    toHrTime(record.timestamp, r.hrTime);
+    toHrTime(record.timestamp, this.time);
     r.spanContext = validSpanContext(record.context ?? activeContext());
     r.severityNumber = record.severityNumber;
     r.severityText = record.severityText;
