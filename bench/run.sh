@@ -6,6 +6,7 @@
 #   ./run.sh startup      `node <flags> -e 0` start-up comparison (startup.mjs); knobs: RUNS WARMUP ONLY
 #   ./run.sh profile <config> [seconds]   CPU profile of one configuration under load
 #   ./run.sh perf <config> [seconds]      where its CPU goes per request, by part of the preload (needs perf)
+#   ./run.sh churn <config> [seconds]     bytes allocated and page faults per request at a fixed rate
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] ||
@@ -19,5 +20,6 @@ case "${1:-}" in
   startup) shift; exec "$NODE" startup.mjs "$@" ;;
   profile) shift; exec "$NODE" profile.mjs "$@" ;;
   perf) shift; exec "$NODE" perf-profile.mjs "$@" ;;
+  churn) shift; exec "$NODE" churn.mjs "$@" ;;
   *) exec "$NODE" run.mjs "$@" ;;
 esac

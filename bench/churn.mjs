@@ -1,0 +1,85 @@
+// What a configuration makes the process allocate and fault in per request, at a fixed request
+// rate after a warm-up: bytes allocated on V8's heap (the `allocated` of every collection, from
+// --trace-gc-nvp), bytes promoted to the old generation, and minor page faults (/proc/<pid>/stat).
+// Unlike CPU time these hardly depend on how busy the host is, so they show a change to the
+// per-request path even where the rounds of run.mjs spread too far to (a page fault costs 0.1 µs
+// on some hosts and 11 µs on others: see the README's Overhead section).
+//
+//   ./run.sh churn <config> [seconds=6]     RATE (req/s, default 4000), WARM (s, default 4), APP_LOG as in run.mjs
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
+
+const name = process.argv[2];
+const seconds = Number(process.argv[3] ?? 6);
+const cfg = CONFIGS.find((c) => c.name === name);
+if (!cfg) {
+  console.error(`usage: churn.mjs <config> [seconds]; configs: ${CONFIGS.map((c) => c.name).join(', ')}`);
+  process.exit(2);
+}
+const RATE = Number(process.env.RATE ?? 4000);
+const WARM = Number(process.env.WARM ?? 4);
+
+/** Minor page faults of the process so far (field 10 of /proc/<pid>/stat). */
+const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+
+const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+let child;
+try {
+  const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
+  const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
+  child = spawn(process.execPath, ['--trace-gc-nvp', ...cfg.args, cfg.app], { cwd: HERE, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [, port] = await lineFrom(child, /listening (\d+)/);
+  // Collections are counted from the end of the warm-up: each line gives what was allocated and
+  // promoted since the one before.
+  let measuring = false;
+  const gc = { count: 0, allocated: 0, promoted: 0 };
+  let rest = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop();
+    if (!measuring) return;
+    for (const line of lines) {
+      const allocated = /\ballocated=(\d+)/.exec(line);
+      if (!allocated) continue;
+      gc.count++;
+      gc.allocated += Number(allocated[1]);
+      gc.promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+  });
+  let seed = 12345;
+  const nextId = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), 1 + (seed % 100000));
+  const load = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 32,
+    pipelining: 1,
+    duration: WARM + seconds + 1,
+    overallRate: RATE,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextId()}` }) }],
+  });
+  await sleep(WARM * 1000);
+  measuring = true;
+  const faults0 = minorFaults(child.pid);
+  await sleep(seconds * 1000);
+  measuring = false;
+  const faults = minorFaults(child.pid) - faults0;
+  const result = await load;
+  // The load ran at a fixed rate, so the measured window saw its share of the requests.
+  const requests = Math.round((result.requests.total * seconds) / (WARM + seconds + 1));
+  const per = (n) => (n / requests).toFixed(n / requests < 10 ? 3 : 0);
+  console.log(`${name}${APP_LOG_ENV.LOG_PER_REQUEST ? ` (APP_LOG=${APP_LOG_ENV.LOG_PER_REQUEST})` : ''}: ${RATE} req/s, ${seconds} s after ${WARM} s, ${requests} requests in the window`);
+  console.log(`  ${per(gc.allocated).padStart(8)}  bytes allocated per request (${gc.count} collections)`);
+  console.log(`  ${per(gc.promoted).padStart(8)}  bytes promoted per request`);
+  console.log(`  ${per(faults).padStart(8)}  minor page faults per request (${faults} in all)`);
+} finally {
+  // The app first, so that it can flush to the sink on its way out.
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+  }
+  sink.kill('SIGTERM');
+}
+process.exit(0); // autocannon leaves timers behind
