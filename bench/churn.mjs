@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
+import { stopApp, usersLoad } from './load.mjs';
 
 const name = process.argv[2];
 const seconds = Number(process.argv[3] ?? 6);
@@ -49,16 +49,7 @@ try {
       gc.promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
     }
   });
-  let seed = 12345;
-  const nextId = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), 1 + (seed % 100000));
-  const load = autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: 32,
-    pipelining: 1,
-    duration: WARM + seconds + 1,
-    overallRate: RATE,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextId()}` }) }],
-  });
+  const load = usersLoad(port, WARM + seconds + 1, { rate: RATE });
   await sleep(WARM * 1000);
   measuring = true;
   const faults0 = minorFaults(child.pid);
@@ -75,11 +66,7 @@ try {
   console.log(`  ${per(faults).padStart(8)}  minor page faults per request (${faults} in all)`);
 } finally {
   // The app first, so that it can flush to the sink on its way out.
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-  }
+  if (child) await stopApp(child);
   sink.kill('SIGTERM');
 }
 process.exit(0); // autocannon leaves timers behind

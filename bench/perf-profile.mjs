@@ -16,8 +16,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
+import { stopApp, usersLoad } from './load.mjs';
 
 /** Outermost match wins; the first rule that any frame matches names the part. */
 const PARTS = [
@@ -91,16 +91,7 @@ try {
   const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
   child = spawn(process.execPath, ['--perf-basic-prof', ...cfg.args, cfg.app], { cwd: HERE, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const [, port] = await lineFrom(child, /listening (\d+)/);
-  let seed = 12345;
-  const nextId = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), 1 + (seed % 100000));
-  const load = autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: 32,
-    pipelining: 1,
-    duration: WARM + seconds + 1,
-    overallRate: RATE,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextId()}` }) }],
-  });
+  const load = usersLoad(port, WARM + seconds + 1, { rate: RATE });
   await sleep(WARM * 1000);
   // Not spawnSync: the load generator runs in this process and must go on while perf records.
   const perf = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', String(HZ), '-g', '-o', data, '-p', String(child.pid), '--', 'sleep', String(seconds)], { stdio: 'inherit' });
@@ -113,11 +104,7 @@ try {
   process.stdout.write(attribute(script, requests, HZ));
 } finally {
   // The app first, so that it can flush to the sink on its way out.
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-  }
+  if (child) await stopApp(child);
   sink.kill('SIGTERM');
   rmSync(data, { force: true });
   if (child) {

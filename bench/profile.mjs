@@ -9,9 +9,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
+import { stopApp, usersLoad } from './load.mjs';
 
 function summarise(file, top = 25, requests = 0) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
@@ -74,20 +73,9 @@ try {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [, port] = await lineFrom(child, /listening (\d+)/);
-  let seed = 12345;
-  const nextId = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), 1 + (seed % 100000));
-  const res = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: 32,
-    pipelining: 1,
-    duration: seconds,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextId()}` }) }],
-    ...(process.env.RATE ? { overallRate: Number(process.env.RATE) } : {}),
-  });
+  const res = await usersLoad(port, seconds, { rate: Number(process.env.RATE ?? 0) });
   console.error(`${name}: ${res.requests.average.toFixed(0)} req/s under --cpu-prof`);
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
+  await stopApp(child);
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
   process.stdout.write(summarise(join(dir, files[files.length - 1]), 25, res.requests.total));
 } finally {

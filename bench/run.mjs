@@ -22,8 +22,8 @@ import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, PRELOAD, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
+import { usersLoad } from './load.mjs';
 
 const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
 const ROUNDS = num(process.env.ROUNDS, 3);
@@ -123,20 +123,7 @@ function cpuSec(pid) {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-// Pseudo-random user ids (LCG): cheap, deterministic, different every request.
-let seed = 12345;
-const nextId = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return 1 + (seed % 100000);
-};
-const load = (port, seconds) =>
-  autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextId()}` }) }],
-  });
+const load = (port, seconds) => usersLoad(port, seconds, { connections: CONNECTIONS });
 
 // ---------------------------------------------------------------------------
 // One configuration, one round
