@@ -35,7 +35,7 @@ try {
   // Collections are counted from the end of the warm-up: each line gives what was allocated and
   // promoted since the one before.
   let measuring = false;
-  const gc = { count: 0, allocated: 0, promoted: 0 };
+  const gc = { count: 0, allocated: 0, promoted: 0, full: 0, fullPause: 0 };
   let rest = '';
   child.stdout.setEncoding('utf8').on('data', (chunk) => {
     const lines = (rest + chunk).split('\n');
@@ -47,6 +47,11 @@ try {
       gc.count++;
       gc.allocated += Number(allocated[1]);
       gc.promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
+      // Full collections (gc=mc): their marking runs on worker threads too, beyond the pause.
+      if (/\bgc=mc\b/.test(line)) {
+        gc.full++;
+        gc.fullPause += Number(/\bpause=([\d.]+)/.exec(line)?.[1] ?? 0);
+      }
     }
   });
   const load = usersLoad(port, WARM + seconds + 1, { rate: RATE });
@@ -64,6 +69,7 @@ try {
   console.log(`  ${per(gc.allocated).padStart(8)}  bytes allocated per request (${gc.count} collections)`);
   console.log(`  ${per(gc.promoted).padStart(8)}  bytes promoted per request`);
   console.log(`  ${per(faults).padStart(8)}  minor page faults per request (${faults} in all)`);
+  console.log(`  ${String(gc.full).padStart(8)}  full collections (${gc.fullPause.toFixed(1)} ms of pauses)`);
 } finally {
   // The app first, so that it can flush to the sink on its way out.
   if (child) await stopApp(child);

@@ -34,6 +34,8 @@ const PARTS = [
 
 function attribute(script, requests, hz) {
   const totals = new Map();
+  const leaves = new Map(); // part -> (innermost frame -> samples), for TOP
+  const frameName = (f) => f.replace(/^[0-9a-f]+\s+/, '').replace(/\s+\(.*\)$/, '');
   let thread = null;
   let frames = [];
   const flush = () => {
@@ -49,6 +51,13 @@ function attribute(script, requests, hz) {
       part ??= frames.some((f) => /\/bench\/app\.(c|m)js/.test(f)) ? 'app (and what it calls)' : 'node (http, streams, timers, GC)';
     }
     totals.set(part, (totals.get(part) ?? 0) + 1);
+    if (TOP > 0 && frames.length > 0) {
+      if (!leaves.has(part)) leaves.set(part, new Map());
+      const byLeaf = leaves.get(part);
+      // The innermost JavaScript function, so that builtins and the runtime count for their caller.
+      const leaf = frameName(frames.find((f) => f.includes('JS:')) ?? frames[0]);
+      byLeaf.set(leaf, (byLeaf.get(leaf) ?? 0) + 1);
+    }
   };
   for (const line of script.split('\n')) {
     if (line.trim() === '') {
@@ -64,7 +73,11 @@ function attribute(script, requests, hz) {
   const perRequest = (samples) => ((samples * 1e6) / hz / requests).toFixed(1).padStart(7);
   const all = [...totals.values()].reduce((a, b) => a + b, 0);
   let out = `${perRequest(all)}  total (perf µs per request)\n`;
-  for (const [part, samples] of [...totals].sort((a, b) => b[1] - a[1])) out += `${perRequest(samples)}  ${part}\n`;
+  for (const [part, samples] of [...totals].sort((a, b) => b[1] - a[1])) {
+    out += `${perRequest(samples)}  ${part}\n`;
+    const byLeaf = [...(leaves.get(part) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+    for (const [leaf, n] of byLeaf) out += `         ${perRequest(n)}  ${leaf.slice(0, 110)}\n`;
+  }
   return out;
 }
 
@@ -82,6 +95,7 @@ if (spawnSync('perf', ['--version']).status !== 0) {
 const RATE = Number(process.env.RATE ?? 4000);
 const WARM = Number(process.env.WARM ?? 6);
 const HZ = 1999;
+const TOP = Number(process.env.TOP ?? 0);
 const data = `/tmp/nodetel-perf-${process.pid}.data`;
 
 const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });

@@ -4,13 +4,19 @@
 // grows to keep every queued object alive through scavenges (tens of MB of RSS under load).
 // Full batches are cut at once, a few exports run in flight, and past maxQueueSize new
 // records are dropped and counted, so memory stays bounded when the Collector is down or slow.
+// A cut batch takes its scopes' buffers with it, and they come back for reuse when its export
+// settles: a fresh buffer of a few hundred KB per batch would be fresh pages to fault in and
+// external memory that drives V8 into full collections.
 import type { BatchConfig } from '../config';
 import { describe, reportOnce } from '../report';
 import { runSuppressed } from '../trace/context';
 import { ProtobufWriter } from './protobuf-writer';
 
 /** Exports in flight at once: enough to keep up with a busy app, few enough to bound memory. */
-const MAX_CONCURRENT_EXPORTS = 4;
+export const MAX_CONCURRENT_EXPORTS = 4;
+
+/** Buffers kept for reuse once their batch is sent: one per export in flight. */
+const MAX_SPARE_WRITERS = MAX_CONCURRENT_EXPORTS;
 
 /** The encoded records of one scope in a batch. */
 export interface ScopeRecords<S> {
@@ -43,13 +49,26 @@ interface Accumulator {
   count: number;
 }
 
+/** An export under way. */
+interface Flight<S> {
+  batch: Batch<S>;
+  done: Promise<void>;
+}
+
+/** A cut batch and the buffers its records are in, until its export settles. */
+interface Pending<S> {
+  batch: Batch<S>;
+  writers: ProtobufWriter[];
+}
+
 export class Batcher<S, R> {
   readonly stats: BatcherStats = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 };
   private readonly accumulators = new Map<S, Accumulator>();
   private waiting = 0;
-  private readonly ready: Batch<S>[] = [];
+  private readonly ready: Pending<S>[] = [];
   private readyCount = 0;
-  private readonly inFlight = new Set<{ batch: Batch<S>; done: Promise<void> }>();
+  private readonly inFlight = new Set<Flight<S>>();
+  private readonly spareWriters: ProtobufWriter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerIsImmediate = false;
   private exporter: Exporter<S> | undefined;
@@ -68,7 +87,7 @@ export class Batcher<S, R> {
       return;
     }
     let accumulator = this.accumulators.get(scope);
-    if (!accumulator) this.accumulators.set(scope, (accumulator = { writer: new ProtobufWriter(64 * 1024), count: 0 }));
+    if (!accumulator) this.accumulators.set(scope, (accumulator = { writer: this.newWriter(), count: 0 }));
     this.encode(accumulator.writer, record);
     accumulator.count++;
     if (++this.waiting >= this.config.maxExportBatchSize) {
@@ -103,7 +122,7 @@ export class Batcher<S, R> {
   /** What is queued or still in flight, sent synchronously (for the process 'exit' event). */
   drainSync(timeoutMillis: number): void {
     this.cut();
-    const batches = [...[...this.inFlight].map((f) => f.batch), ...this.ready];
+    const batches = [...[...this.inFlight].map((f) => f.batch), ...this.ready.map((p) => p.batch)];
     this.inFlight.clear();
     this.ready.length = 0;
     this.readyCount = 0;
@@ -128,17 +147,19 @@ export class Batcher<S, R> {
     return `${total} ${this.signal} dropped (${droppedQueueFull} with the queue full, ${droppedExportFailed} in failed exports, ${unsent} unsent at exit)`;
   }
 
-  /** Moves everything waiting into a ready batch (a copy per scope; the accumulators are reused). */
+  /** Moves everything waiting into a ready batch, which takes the scopes' writers; the accumulators get spare ones. */
   private cut(): void {
     if (this.waiting === 0) return;
     const groups: ScopeRecords<S>[] = [];
+    const writers: ProtobufWriter[] = [];
     for (const [scope, accumulator] of this.accumulators) {
       if (accumulator.count === 0) continue;
-      groups.push({ scope, bytes: accumulator.writer.copy() });
-      accumulator.writer.reset();
+      groups.push({ scope, bytes: accumulator.writer.written() });
+      writers.push(accumulator.writer);
+      accumulator.writer = this.newWriter();
       accumulator.count = 0;
     }
-    this.ready.push({ groups, count: this.waiting });
+    this.ready.push({ batch: { groups, count: this.waiting }, writers });
     this.readyCount += this.waiting;
     this.waiting = 0;
   }
@@ -165,28 +186,42 @@ export class Batcher<S, R> {
 
   private sendReady(): void {
     while (this.ready.length > 0 && this.inFlight.size < MAX_CONCURRENT_EXPORTS) {
-      const batch = this.ready.shift()!;
+      const { batch, writers } = this.ready.shift()!;
       this.readyCount -= batch.count;
-      const flight = { batch, done: Promise.resolve() };
-      flight.done = this.send(batch).finally(() => {
-        this.inFlight.delete(flight);
-        if (this.ready.length > 0) this.schedule(0);
-      });
+      const flight: Flight<S> = { batch, done: Promise.resolve() };
+      flight.done = this.send(flight, writers);
       this.inFlight.add(flight);
     }
   }
 
-  private async send(batch: Batch<S>): Promise<void> {
+  private async send(flight: Flight<S>, writers: ProtobufWriter[]): Promise<void> {
+    const { batch } = flight;
+    let exporting = Promise.resolve();
     try {
       // Exporting must not trace itself (an http/protobuf exporter's own requests, say).
-      await withTimeout(
-        runSuppressed(() => this.getExporter().export(batch)),
-        this.config.exportTimeoutMillis,
-      );
+      exporting = runSuppressed(() => this.getExporter().export(batch));
+      await withTimeout(exporting, this.config.exportTimeoutMillis);
       this.stats.exported += batch.count;
     } catch (err) {
       this.stats.droppedExportFailed += batch.count;
       reportOnce(`${this.signal} export failed (${describe(err)}); ${this.signal} that cannot be sent are dropped and counted`, `${this.signal}-failed`);
+    }
+    this.inFlight.delete(flight);
+    // The batch's buffers are reused once the exporter is done with them: now, unless the wait timed out.
+    const reuse = () => this.reuse(writers);
+    exporting.then(reuse, reuse);
+    if (this.ready.length > 0) this.schedule(0);
+  }
+
+  private newWriter(): ProtobufWriter {
+    return this.spareWriters.pop() ?? new ProtobufWriter(64 * 1024);
+  }
+
+  private reuse(writers: ProtobufWriter[]): void {
+    for (const writer of writers) {
+      if (this.spareWriters.length >= MAX_SPARE_WRITERS) return;
+      writer.reset();
+      this.spareWriters.push(writer);
     }
   }
 

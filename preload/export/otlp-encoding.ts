@@ -145,19 +145,22 @@ export function encodeLogRecord(w: ProtobufWriter, record: EncodableLogRecord): 
   w.end(mark);
 }
 
+/** What our serializer is handed: a batch, and the writer to frame its request in (kept by the exporter until the export settles, retries included). */
+export interface ExportRequest {
+  batch: Batch<InstrumentationScope>;
+  writer: ProtobufWriter;
+}
+
 /**
  * Frames a batch (records already encoded per scope) as an export request: one ResourceSpans
  * (or ResourceLogs), one ScopeSpans (ScopeLogs) per instrumentation scope; the two requests share
  * this layout. The SDK's OTLP transport calls it as its ISerializer, then sends, retries and
- * times out as it does for its own.
+ * times out as it does for its own. The request is the writer's bytes, not a copy.
  */
 export class EncodedRequestSerializer {
-  private readonly writer = new ProtobufWriter(64 * 1024);
-
   constructor(private readonly resource: () => Uint8Array) {}
 
-  serializeRequest(batch: Batch<InstrumentationScope>): Uint8Array {
-    const w = this.writer;
+  serializeRequest({ batch, writer: w }: ExportRequest): Uint8Array {
     w.reset();
     const resourceSpans = w.begin(1);
     w.bytesField(1, this.resource());
@@ -172,7 +175,7 @@ export class EncodedRequestSerializer {
       w.end(scopeSpans);
     }
     w.end(resourceSpans);
-    return w.copy();
+    return w.written();
   }
 
   /** The Collector's answer (partial success) is not needed: rejected spans are not retried. */

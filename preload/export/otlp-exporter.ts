@@ -7,13 +7,13 @@ import type { ChannelCredentials, Metadata } from '@grpc/grpc-js';
 import type { Resource } from '@opentelemetry/resources';
 import type { OtlpConfig } from '../config';
 import { reportOnce } from '../report';
-import type { Batch, Exporter } from './batcher';
+import { MAX_CONCURRENT_EXPORTS, type Exporter } from './batcher';
 import { sendSync } from './exit-send';
 import type { InstrumentationScope } from '../trace/span';
-import { EncodedRequestSerializer, encodeResource } from './otlp-encoding';
+import { EncodedRequestSerializer, encodeResource, type ExportRequest } from './otlp-encoding';
+import { ProtobufWriter } from './protobuf-writer';
 import { settledAttributes } from './resource';
 
-type EncodedBatch = Batch<InstrumentationScope>;
 
 /** What differs between the signals: where they go, and how the SDK's transports name them. */
 export const SIGNALS = {
@@ -38,7 +38,7 @@ export const SIGNALS = {
 export type Signal = (typeof SIGNALS)[keyof typeof SIGNALS];
 
 interface ExportDelegate {
-  export(batch: EncodedBatch, done: (result: { code: number; error?: Error }) => void): void;
+  export(request: ExportRequest, done: (result: { code: number; error?: Error }) => void): void;
   shutdown(): Promise<void>;
 }
 
@@ -51,16 +51,24 @@ export function createOtlpExporter(signal: Signal, otlp: OtlpConfig, getResource
     return (resourceBytes ??= encodeResource(resource.attributes));
   });
   const delegate = createDelegate(signal, otlp, serializer);
+  /** Writers of sent requests, for the next ones (as the batcher reuses its buffers, and for the same reasons). */
+  const spareWriters: ProtobufWriter[] = [];
   return {
     async export(batch) {
       const resource = getResource();
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
+      const writer = spareWriters.pop() ?? new ProtobufWriter(64 * 1024);
       await new Promise<void>((resolve, reject) => {
-        delegate.export(batch, (result) => (result.code === 0 ? resolve() : reject(result.error ?? new Error('export failed'))));
+        delegate.export({ batch, writer }, (result) => {
+          // The transport is done with the request's bytes, retries included.
+          if (spareWriters.length < MAX_CONCURRENT_EXPORTS) spareWriters.push(writer);
+          if (result.code === 0) resolve();
+          else reject(result.error ?? new Error('export failed'));
+        });
       });
     },
     exportSync(batch, timeoutMillis) {
-      sendSync({ ...otlp, grpcPath: signal.grpcPath }, serializer.serializeRequest(batch), timeoutMillis);
+      sendSync({ ...otlp, grpcPath: signal.grpcPath }, serializer.serializeRequest({ batch, writer: new ProtobufWriter() }), timeoutMillis);
     },
     shutdown: () => delegate.shutdown(),
   };
@@ -77,7 +85,7 @@ export function grpcConnection(otlp: OtlpConfig): { metadata: Metadata; credenti
 
 function createDelegate(signal: Signal, otlp: OtlpConfig, serializer: EncodedRequestSerializer): ExportDelegate {
   /** What the transports' self-observability counts per request (as the SDK's own helpers). */
-  const counter = { name: signal.item, countItems: (batch: EncodedBatch) => batch.count };
+  const counter = { name: signal.item, countItems: (request: ExportRequest) => request.batch.count };
   const compression = otlp.compression as never;
   if (otlp.protocol === 'grpc') {
     const base = require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');

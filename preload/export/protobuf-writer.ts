@@ -19,6 +19,11 @@ export class ProtobufWriter {
     this.pos = 0;
   }
 
+  /** What was written, in the writer's own buffer: valid until the writer is reset. */
+  written(): Buffer {
+    return this.buffer.subarray(0, this.pos);
+  }
+
   /** A copy of what was written: the writer's buffer is reused. */
   copy(): Uint8Array {
     const out = Buffer.allocUnsafe(this.pos);

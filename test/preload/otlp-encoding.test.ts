@@ -57,7 +57,7 @@ describe('the span encoder', () => {
     ['an internal span', 0, false],
   ])('encodes %s exactly as the SDK serializer does', (_, kind, remote) => {
     const s = span(kind as number, remote as boolean);
-    const ours = serializer.serializeRequest({ groups: [{ scope, bytes: encoded(s) }], count: 1 });
+    const ours = serializer.serializeRequest({ batch: { groups: [{ scope, bytes: encoded(s) }], count: 1 }, writer: new ProtobufWriter() });
     const sdks = ProtobufTraceSerializer.serializeRequest([{ ...s, resource, spanContext: () => s.spanContext(), duration: s.duration }]);
     const decode = (bytes: Uint8Array) => Request.toObject(Request.decode(bytes), { longs: String, bytes: String, defaults: true });
     expect(decode(ours)).toEqual(decode(sdks));
@@ -70,7 +70,7 @@ describe('the span encoder', () => {
       { scope, bytes: encoded(span(1, true), span(2, false)) },
       { scope: other, bytes: encoded(span(0, false)) },
     ];
-    const request = Request.decode(serializer.serializeRequest({ groups, count: 3 }));
+    const request = Request.decode(serializer.serializeRequest({ batch: { groups, count: 3 }, writer: new ProtobufWriter() }));
     expect(request.resourceSpans).toHaveLength(1);
     expect(request.resourceSpans[0].scopeSpans.map((s: { scope: { name: string }; spans: unknown[] }) => [s.scope.name, s.spans.length])).toEqual([
       ['nodetel', 2],

@@ -40,3 +40,25 @@ it('sends a partial batch when the schedule delay runs out', async () => {
   await receiver.waitFor(() => receiver.spans.length >= 30, { what: '30 spans before any exit' });
   expect(receiver.spans.length).toBe(30);
 });
+
+it('sends a retried batch as it was, while the batches after it reuse the buffers of those already sent', async () => {
+  // http/protobuf: the SDK's transport retries a 503 after a back-off, from the bytes it was first given.
+  const receiver = await startOtlpReceiver({ mode: 'unavailable-once' });
+  open.push(receiver);
+  const app = await tracedApp(receiver, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '25',
+    OTEL_BSP_SCHEDULE_DELAY: '60000',
+  });
+  for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: 10 }, (_, j) => fetch(`${app.url}/users/${i * 10 + j}`).then((r) => r.arrayBuffer())));
+  await receiver.waitFor(() => receiver.spans.length >= 200, { what: '200 spans' });
+  // Eight batches, the first of them twice; every span once, as it was recorded.
+  expect(receiver.requests.traces).toBe(9);
+  expect(receiver.spans).toHaveLength(200);
+  const paths = receiver.spans.map((s) => s.attributes['url.path']);
+  expect(new Set(paths)).toEqual(new Set(Array.from({ length: 200 }, (_, i) => `/users/${i}`)));
+  expect(receiver.spans.filter((s) => s.attributes['http.response.status_code'] !== 200)).toEqual([]);
+});
