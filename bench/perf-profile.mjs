@@ -4,7 +4,9 @@
 // sees every thread (V8's GC and compiler workers), native and kernel time, and it does not slow
 // the app down by itself.
 //
-//   ./run.sh perf <config> [seconds=8]      RATE (req/s, default 4000), WARM (s, default 6), APP_LOG as in run.mjs
+//   ./run.sh perf <config> [seconds=8]      RATE (req/s, default 4000), WARM (s, default 6), APP_LOG as in run.mjs,
+//                                           TOP=n: under each part, its n heaviest JavaScript functions (a sample
+//                                           goes to the innermost JS frame, so builtins count for their caller)
 //
 // Each sample goes to the outermost part of the preload on its stack (the server span's
 // subscribers, the access log, the console hook, the log pipeline, metrics, the export through
