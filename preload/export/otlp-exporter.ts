@@ -14,7 +14,6 @@ import { EncodedRequestSerializer, encodeResource, type ExportRequest } from './
 import { ProtobufWriter } from './protobuf-writer';
 import { settledAttributes } from './resource';
 
-
 /** What differs between the signals: where they go, and how the SDK's transports name them. */
 export const SIGNALS = {
   traces: {

@@ -70,10 +70,11 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
         if (method === '_OTHER' && request.method) a['http.request.method_original'] = request.method;
         a['url.scheme'] = encrypted ? 'https' : 'http';
         // What the client sent can carry personal data or secrets (an e-mail in a path, a token
-        // as a request id): masked here, once, as our own attributes are not redacted again at end.
+        // as a request id, anything in a Host header): masked here, once, as our own attributes
+        // are not redacted again at end.
         a['url.path'] = redactor.string(path);
         if (q !== -1) a['url.query'] = redactor.queryString(url.slice(q + 1));
-        if (host.address) a['server.address'] = host.address;
+        if (host.address) a['server.address'] = redactor.string(host.address);
         a['server.port'] = host.port;
         const client = socket?.remoteAddress;
         if (client) a['client.address'] = client;

@@ -2,6 +2,7 @@
 // wrote it (trace_id, span_id, request_id), what the app prints stays byte for byte the same,
 // one access-log record per request (none for health checks), and a crash arrives as a FATAL
 // record while the exit code and Node's own report on stderr stay what they were.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedLog, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
@@ -32,8 +33,12 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     await (await fetch(`${app.url}/secret?token=t0p&page=1`)).text();
     // What a client sends can carry personal data and secrets: an e-mail in the path, a token as its request id.
     await (await fetch(`${app.url}/profiles/ada@example.com`, { headers: { 'x-request-id': JWT, 'user-agent': 'probe (ada@example.com)' } })).text();
-    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 3 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 3, {
-      what: `${N + 3} access-log records and server spans`,
+    // The Host header too (fetch does not let a caller set it; node:http does).
+    await new Promise((resolve, reject) => {
+      http.get(`${app.url}/hosted`, { headers: { host: 'ada@example.com:8080' } }, (response) => response.resume().on('end', resolve)).on('error', reject);
+    });
+    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 4 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 4, {
+      what: `${N + 4} access-log records and server spans`,
     });
   });
 
@@ -91,7 +96,7 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     expect(JSON.stringify(receiver.logs, (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('t0p');
   });
 
-  it('masks what the client sent (path, request id, user agent) in the span and the access log alike', () => {
+  it('masks what the client sent (path, request id, user agent, Host) in the span and the access log alike', () => {
     const span = receiver.spans.find((s) => s.kind === SERVER && String(s.attributes['url.path']).startsWith('/profiles/'))!;
     const access = receiver.logs.find((l) => l.scope.name === 'nodetel/http' && String(l.attributes['url.path']).startsWith('/profiles/'))!;
     for (const sent of [JSON.stringify(span.attributes), JSON.stringify(access.attributes), String(access.body)]) {
@@ -101,6 +106,7 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     expect(span.attributes['url.path']).toBe('/profiles/[REDACTED:email]');
     expect(access.attributes).toMatchObject({ 'url.path': '/profiles/[REDACTED:email]', request_id: '[REDACTED:jwt]', 'user_agent.original': 'probe ([REDACTED:email])' });
     expect(span.attributes['http.request.header.x-request-id']).toEqual(['[REDACTED:jwt]']);
+    expect(serverSpan('/hosted').attributes).toMatchObject({ 'server.address': '[REDACTED:email]', 'server.port': 8080 });
   });
 
   it('writes one access-log record per request and none for a health check', () => {
