@@ -10,6 +10,7 @@ import { describe, reportOnce } from './report';
 export interface Flushable {
   readonly name: string;
   flush(timeoutMillis: number): Promise<void>;
+  /** Sends what is queued synchronously, within timeoutMillis in all (0: no time left, nothing is sent). */
   drainSync(timeoutMillis: number): void;
   hasPending(): boolean;
   droppedSummary(): string | undefined;
@@ -48,7 +49,9 @@ export function flushOnExit(parts: Flushable[], timeoutMillis: number): void {
   });
 
   process.on('exit', () => {
-    for (const part of parts) part.drainSync(timeoutMillis);
+    // One deadline for all of it: however many batches wait, the app's exit is held this long at most.
+    const deadline = Date.now() + timeoutMillis;
+    for (const part of parts) part.drainSync(Math.max(0, deadline - Date.now()));
     reportDrops(parts);
   });
 }

@@ -119,8 +119,9 @@ export class Batcher<S, R> {
     }
   }
 
-  /** What is queued or still in flight, sent synchronously (for the process 'exit' event). */
+  /** What is queued or still in flight, sent synchronously (for the process 'exit' event), within timeoutMillis in all. */
   drainSync(timeoutMillis: number): void {
+    const deadline = Date.now() + timeoutMillis;
     this.cut();
     const batches = [...[...this.inFlight].map((f) => f.batch), ...this.ready.map((p) => p.batch)];
     this.inFlight.clear();
@@ -128,7 +129,7 @@ export class Batcher<S, R> {
     this.readyCount = 0;
     for (const batch of batches) {
       try {
-        this.getExporter().exportSync(batch, timeoutMillis);
+        this.getExporter().exportSync(batch, deadline - Date.now());
         this.stats.exported += batch.count;
       } catch (err) {
         this.stats.droppedExportFailed += batch.count;

@@ -12,6 +12,8 @@ export interface ExitTarget extends OtlpConfig {
 
 export function sendSync(target: ExitTarget, body: Uint8Array, timeoutMillis: number): void {
   if (target.protocol === 'http/json') throw new Error('sending at exit supports grpc and http/protobuf only');
+  // spawnSync's timeout 0 would wait for ever.
+  if (timeoutMillis <= 0) throw new Error('the shutdown deadline (NODETEL_SHUTDOWN_TIMEOUT_MS) has passed');
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // the sender must not load the preload again
   const result = spawnSync(process.execPath, [join(__dirname, 'exit-sender.js'), JSON.stringify(target)], {

@@ -67,6 +67,21 @@ describe('exit codes, signals and flushing on the way out', () => {
     expect(spans.filter((s) => s.kind === SERVER)).toHaveLength(5);
   });
 
+  it('holds process.exit() no longer than NODETEL_SHUTDOWN_TIMEOUT_MS in all when the Collector hangs, however many batches wait', async () => {
+    const r = await receiver('hang');
+    // Batches of 5: four exports hang in flight and two batches wait behind them, then the logs and the metrics.
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, REQUESTS: '30', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '5', NODETEL_SHUTDOWN_TIMEOUT_MS: '1000' };
+    const result = await runScript('exit-after-requests.cjs', { env });
+    const exited = Date.now();
+    expect(result.code).toBe(3);
+    const exitCalled = Number(/served 30 at (\d+)/.exec(result.stdout)?.[1]);
+    // One deadline for every signal and batch (with each send given the whole of it, this took 14 s).
+    expect(exited - exitCalled).toBeLessThan(3000);
+    // 30 server and 30 client spans (the app fetches itself), 30 access-log records and the console line: all counted.
+    expect(result.stderr).toMatch(/nodetel: spans: 60 spans dropped/);
+    expect(result.stderr).toMatch(/nodetel: logs: 31 logs dropped/);
+  });
+
   it('keeps an exit code set by the app itself', async () => {
     const bare = await runScript('exit-code.cjs', { preload: false });
     const traced = await runScript('exit-code.cjs', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' } });
