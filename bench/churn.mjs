@@ -6,11 +6,10 @@
 // on some hosts and 11 µs on others: see the README's Overhead section).
 //
 //   ./run.sh churn <config> [seconds=6]     RATE (req/s, default 4000), WARM (s, default 4), APP_LOG as in run.mjs
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
-import { stopApp, usersLoad } from './load.mjs';
+import { APP_LOG_ENV, CONFIGS } from './configs.mjs';
+import { startWithSink, usersLoad } from './load.mjs';
 
 const name = process.argv[2];
 const seconds = Number(process.argv[3] ?? 6);
@@ -25,13 +24,8 @@ const WARM = Number(process.env.WARM ?? 4);
 /** Minor page faults of the process so far (field 10 of /proc/<pid>/stat). */
 const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
 
-const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
-let child;
+const { child, port, stop } = await startWithSink(cfg, ['--trace-gc-nvp']);
 try {
-  const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
-  const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-  child = spawn(process.execPath, ['--trace-gc-nvp', ...cfg.args, cfg.app], { cwd: HERE, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const [, port] = await lineFrom(child, /listening (\d+)/);
   // Collections are counted from the end of the warm-up: each line gives what was allocated and
   // promoted since the one before.
   let measuring = false;
@@ -71,8 +65,6 @@ try {
   console.log(`  ${per(faults).padStart(8)}  minor page faults per request (${faults} in all)`);
   console.log(`  ${String(gc.full).padStart(8)}  full collections (${gc.fullPause.toFixed(1)} ms of pauses)`);
 } finally {
-  // The app first, so that it can flush to the sink on its way out.
-  if (child) await stopApp(child);
-  sink.kill('SIGTERM');
+  await stop();
 }
 process.exit(0); // autocannon leaves timers behind

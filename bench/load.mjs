@@ -1,6 +1,8 @@
-// The load every bench tool puts on the app, and how it stops the app.
+// The load every bench tool puts on the app, and how the tools start the app beside its sink and stop it.
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { APP_LOG_ENV, BENCH_DIR, childEnv, lineFrom } from './configs.mjs';
 
 // Pseudo-random user ids (LCG): cheap, deterministic, different every request (and every round).
 let seed = 12345;
@@ -27,4 +29,28 @@ export async function stopApp(child) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(10_000)]);
+}
+
+/**
+ * The sink, then the app of `cfg` under Node `flags` (before the config's own), with the bench's
+ * environment (APP_LOG's included). Resolves once the app listens, with its port and a stop()
+ * that stops the app first, so that it can flush to the sink on its way out, then the sink.
+ */
+export async function startWithSink(cfg, flags = []) {
+  const sink = spawn(process.execPath, ['sink.mjs'], { cwd: BENCH_DIR, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+  let child;
+  const stop = async () => {
+    if (child) await stopApp(child);
+    sink.kill('SIGTERM');
+  };
+  try {
+    const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
+    const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
+    child = spawn(process.execPath, [...flags, ...cfg.args, cfg.app], { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [, port] = await lineFrom(child, /listening (\d+)/);
+    return { child, port, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -18,8 +18,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
-import { stopApp, usersLoad } from './load.mjs';
+import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS } from './configs.mjs';
+import { startWithSink, usersLoad } from './load.mjs';
 
 /** Outermost match wins; the first rule that any frame matches names the part. */
 const PARTS = [
@@ -100,13 +100,8 @@ const HZ = 1999;
 const TOP = Number(process.env.TOP ?? 0);
 const data = `/tmp/nodetel-perf-${process.pid}.data`;
 
-const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
-let child;
+const { child, port, stop } = await startWithSink(cfg, ['--perf-basic-prof']);
 try {
-  const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
-  const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-  child = spawn(process.execPath, ['--perf-basic-prof', ...cfg.args, cfg.app], { cwd: HERE, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const [, port] = await lineFrom(child, /listening (\d+)/);
   const load = usersLoad(port, WARM + seconds + 1, { rate: RATE });
   await sleep(WARM * 1000);
   // Not spawnSync: the load generator runs in this process and must go on while perf records.
@@ -119,14 +114,10 @@ try {
   console.log(`${name}${APP_LOG_ENV.LOG_PER_REQUEST ? ` (APP_LOG=${APP_LOG_ENV.LOG_PER_REQUEST})` : ''}: ${RATE} req/s, ${seconds} s recorded after ${WARM} s, ${requests} requests in the window`);
   process.stdout.write(attribute(script, requests, HZ));
 } finally {
-  // The app first, so that it can flush to the sink on its way out.
-  if (child) await stopApp(child);
-  sink.kill('SIGTERM');
+  await stop();
   rmSync(data, { force: true });
-  if (child) {
-    // --perf-basic-prof writes the JIT symbol map, and V8 opens its log file too.
-    rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
-    for (const f of readdirSync(HERE)) if (f.startsWith('isolate-') && f.endsWith(`-${child.pid}-v8.log`)) rmSync(join(HERE, f));
-  }
+  // --perf-basic-prof writes the JIT symbol map, and V8 opens its log file too.
+  rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  for (const f of readdirSync(HERE)) if (f.startsWith('isolate-') && f.endsWith(`-${child.pid}-v8.log`)) rmSync(join(HERE, f));
 }
 process.exit(0); // autocannon leaves timers behind

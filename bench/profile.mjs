@@ -6,11 +6,10 @@
 // node: internals, app, GC) and the top functions, in % of busy time and µs/request.
 // Profiles go to profiles/<config>/. V8's sampler on 2 cores misattributes some native
 // time; the CPU µs/req of run.mjs is the figure to trust, this only says where it goes.
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, childEnv, lineFrom } from './configs.mjs';
-import { stopApp, usersLoad } from './load.mjs';
+import { BENCH_DIR as HERE, CONFIGS } from './configs.mjs';
+import { startWithSink, usersLoad } from './load.mjs';
 
 function summarise(file, top = 25, requests = 0) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
@@ -63,22 +62,15 @@ if (!cfg) {
 }
 const dir = join(HERE, 'profiles', name);
 mkdirSync(dir, { recursive: true });
-const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+const { port, stop } = await startWithSink(cfg, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 try {
-  const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
-  const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...cfg.args, cfg.app], {
-    cwd: HERE,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [, port] = await lineFrom(child, /listening (\d+)/);
   const res = await usersLoad(port, seconds, { rate: Number(process.env.RATE ?? 0) });
   console.error(`${name}: ${res.requests.average.toFixed(0)} req/s under --cpu-prof`);
-  await stopApp(child);
+  // The profile is written as the app exits.
+  await stop();
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
   process.stdout.write(summarise(join(dir, files[files.length - 1]), 25, res.requests.total));
 } finally {
-  sink.kill('SIGTERM');
+  await stop();
 }
 process.exit(0); // autocannon leaves timers behind
