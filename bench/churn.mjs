@@ -8,16 +8,10 @@
 //   ./run.sh churn <config> [seconds=6]     RATE (req/s, default 4000), WARM (s, default 4), APP_LOG as in run.mjs
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_LOG_ENV, CONFIGS } from './configs.mjs';
+import { APP_LOG_ENV, configAndSeconds } from './configs.mjs';
 import { startWithSink, usersLoad } from './load.mjs';
 
-const name = process.argv[2];
-const seconds = Number(process.argv[3] ?? 6);
-const cfg = CONFIGS.find((c) => c.name === name);
-if (!cfg) {
-  console.error(`usage: churn.mjs <config> [seconds]; configs: ${CONFIGS.map((c) => c.name).join(', ')}`);
-  process.exit(2);
-}
+const { name, cfg, seconds } = configAndSeconds('churn.mjs', 6);
 const RATE = Number(process.env.RATE ?? 4000);
 const WARM = Number(process.env.WARM ?? 4);
 

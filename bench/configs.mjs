@@ -94,6 +94,17 @@ export const STARTUP_CMDS = [
   { name: 'otel-http', args: OTEL_REGISTER, env: OTEL_HTTP_ENV },
 ];
 
+/** A bench tool's `<config> [seconds]` command line: the config (else the usage, and exit 2) and the seconds. */
+export function configAndSeconds(tool, defaultSeconds) {
+  const name = process.argv[2];
+  const cfg = CONFIGS.find((c) => c.name === name);
+  if (!cfg) {
+    console.error(`usage: ${tool} <config> [seconds]; configs: ${CONFIGS.map((c) => c.name).join(', ')}`);
+    process.exit(2);
+  }
+  return { name, cfg, seconds: Number(process.argv[3] ?? defaultSeconds) };
+}
+
 // Child environment: the caller's, less anything that would configure a tracer behind
 // our back, plus `extra` with SINK replaced by the sink's address.
 export function childEnv(extra, sinkAddr = '') {

@@ -18,7 +18,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR as HERE, configAndSeconds } from './configs.mjs';
 import { startWithSink, usersLoad } from './load.mjs';
 
 /** Outermost match wins; the first rule that any frame matches names the part. */
@@ -83,13 +83,7 @@ function attribute(script, requests, hz) {
   return out;
 }
 
-const name = process.argv[2];
-const seconds = Number(process.argv[3] ?? 8);
-const cfg = CONFIGS.find((c) => c.name === name);
-if (!cfg) {
-  console.error(`usage: perf-profile.mjs <config> [seconds]; configs: ${CONFIGS.map((c) => c.name).join(', ')}`);
-  process.exit(2);
-}
+const { name, cfg, seconds } = configAndSeconds('perf-profile.mjs', 8);
 if (spawnSync('perf', ['--version']).status !== 0) {
   console.error('perf-profile.mjs needs `perf` (Debian: apt-get install linux-perf)');
   process.exit(2);

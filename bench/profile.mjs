@@ -8,7 +8,7 @@
 // time; the CPU µs/req of run.mjs is the figure to trust, this only says where it goes.
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR as HERE, CONFIGS } from './configs.mjs';
+import { BENCH_DIR as HERE, configAndSeconds } from './configs.mjs';
 import { startWithSink, usersLoad } from './load.mjs';
 
 function summarise(file, top = 25, requests = 0) {
@@ -53,13 +53,7 @@ if (process.argv[2] === '--summarise') {
   process.exit(0);
 }
 
-const name = process.argv[2];
-const seconds = Number(process.argv[3] ?? 10);
-const cfg = CONFIGS.find((c) => c.name === name);
-if (!cfg) {
-  console.error(`usage: profile.mjs <config> [seconds]; configs: ${CONFIGS.map((c) => c.name).join(', ')}`);
-  process.exit(2);
-}
+const { name, cfg, seconds } = configAndSeconds('profile.mjs', 10);
 const dir = join(HERE, 'profiles', name);
 mkdirSync(dir, { recursive: true });
 const { port, stop } = await startWithSink(cfg, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
