@@ -3,7 +3,7 @@
 // --trace-gc-nvp), bytes promoted to the old generation, and minor page faults (/proc/<pid>/stat).
 // Unlike CPU time these hardly depend on how busy the host is, so they show a change to the
 // per-request path even where the rounds of run.mjs spread too far to (a page fault costs 0.1 µs
-// on some hosts and 11 µs on others: see the README's Overhead section).
+// on some hosts and 11 µs on others: see bench/HISTORY.md, the afternoon of 2026-12-06).
 //
 //   ./run.sh churn <config> [seconds=6]     RATE (req/s, default 4000), WARM (s, default 4), APP_LOG as in run.mjs
 import { readFileSync } from 'node:fs';
