@@ -5,18 +5,15 @@
 // Full batches are cut at once, a few exports run in flight, and past maxQueueSize new
 // records are dropped and counted, so memory stays bounded when the Collector is down or slow.
 // A cut batch takes its scopes' buffers with it, and they come back for reuse when its export
-// settles: a fresh buffer of a few hundred KB per batch would be fresh pages to fault in and
-// external memory that drives V8 into full collections.
+// settles (writer-pool.ts).
 import type { BatchConfig } from '../config';
 import { describe, reportOnce } from '../report';
 import { runSuppressed } from '../trace/context';
-import { ProtobufWriter } from './protobuf-writer';
+import type { ProtobufWriter } from './protobuf-writer';
+import { WriterPool } from './writer-pool';
 
 /** Exports in flight at once: enough to keep up with a busy app, few enough to bound memory. */
 export const MAX_CONCURRENT_EXPORTS = 4;
-
-/** Buffers kept for reuse once their batch is sent: one per export in flight. */
-const MAX_SPARE_WRITERS = MAX_CONCURRENT_EXPORTS;
 
 /** The encoded records of one scope in a batch. */
 export interface ScopeRecords<S> {
@@ -49,16 +46,15 @@ interface Accumulator {
   count: number;
 }
 
-/** An export under way. */
-interface Flight<S> {
-  batch: Batch<S>;
-  done: Promise<void>;
-}
-
 /** A cut batch and the buffers its records are in, until its export settles. */
 interface Pending<S> {
   batch: Batch<S>;
   writers: ProtobufWriter[];
+}
+
+/** An export under way. */
+interface Flight<S> extends Pending<S> {
+  done: Promise<void>;
 }
 
 export class Batcher<S, R> {
@@ -68,7 +64,8 @@ export class Batcher<S, R> {
   private readonly ready: Pending<S>[] = [];
   private readyCount = 0;
   private readonly inFlight = new Set<Flight<S>>();
-  private readonly spareWriters: ProtobufWriter[] = [];
+  /** One spare writer per export in flight. */
+  private readonly writers = new WriterPool(MAX_CONCURRENT_EXPORTS);
   private timer: NodeJS.Timeout | undefined;
   private timerIsImmediate = false;
   private exporter: Exporter<S> | undefined;
@@ -87,7 +84,7 @@ export class Batcher<S, R> {
       return;
     }
     let accumulator = this.accumulators.get(scope);
-    if (!accumulator) this.accumulators.set(scope, (accumulator = { writer: this.newWriter(), count: 0 }));
+    if (!accumulator) this.accumulators.set(scope, (accumulator = { writer: this.writers.take(), count: 0 }));
     this.encode(accumulator.writer, record);
     accumulator.count++;
     if (++this.waiting >= this.config.maxExportBatchSize) {
@@ -157,7 +154,7 @@ export class Batcher<S, R> {
       if (accumulator.count === 0) continue;
       groups.push({ scope, bytes: accumulator.writer.written() });
       writers.push(accumulator.writer);
-      accumulator.writer = this.newWriter();
+      accumulator.writer = this.writers.take();
       accumulator.count = 0;
     }
     this.ready.push({ batch: { groups, count: this.waiting }, writers });
@@ -187,16 +184,16 @@ export class Batcher<S, R> {
 
   private sendReady(): void {
     while (this.ready.length > 0 && this.inFlight.size < MAX_CONCURRENT_EXPORTS) {
-      const { batch, writers } = this.ready.shift()!;
-      this.readyCount -= batch.count;
-      const flight: Flight<S> = { batch, done: Promise.resolve() };
-      flight.done = this.send(flight, writers);
+      const pending = this.ready.shift()!;
+      this.readyCount -= pending.batch.count;
+      const flight: Flight<S> = { ...pending, done: Promise.resolve() };
+      flight.done = this.send(flight);
       this.inFlight.add(flight);
     }
   }
 
-  private async send(flight: Flight<S>, writers: ProtobufWriter[]): Promise<void> {
-    const { batch } = flight;
+  private async send(flight: Flight<S>): Promise<void> {
+    const { batch, writers } = flight;
     let exporting = Promise.resolve();
     try {
       // Exporting must not trace itself (an http/protobuf exporter's own requests, say).
@@ -209,21 +206,11 @@ export class Batcher<S, R> {
     }
     this.inFlight.delete(flight);
     // The batch's buffers are reused once the exporter is done with them: now, unless the wait timed out.
-    const reuse = () => this.reuse(writers);
+    const reuse = () => {
+      for (const writer of writers) this.writers.give(writer);
+    };
     exporting.then(reuse, reuse);
     if (this.ready.length > 0) this.schedule(0);
-  }
-
-  private newWriter(): ProtobufWriter {
-    return this.spareWriters.pop() ?? new ProtobufWriter(64 * 1024);
-  }
-
-  private reuse(writers: ProtobufWriter[]): void {
-    for (const writer of writers) {
-      if (this.spareWriters.length >= MAX_SPARE_WRITERS) return;
-      writer.reset();
-      this.spareWriters.push(writer);
-    }
   }
 
   private getExporter(): Exporter<S> {

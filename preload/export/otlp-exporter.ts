@@ -12,6 +12,7 @@ import { sendSync } from './exit-send';
 import type { InstrumentationScope } from '../trace/span';
 import { EncodedRequestSerializer, encodeResource, type ExportRequest } from './otlp-encoding';
 import { ProtobufWriter } from './protobuf-writer';
+import { WriterPool } from './writer-pool';
 import { settledAttributes } from './resource';
 
 /** What differs between the signals: where they go, and how the SDK's transports name them. */
@@ -50,17 +51,17 @@ export function createOtlpExporter(signal: Signal, otlp: OtlpConfig, getResource
     return (resourceBytes ??= encodeResource(resource.attributes));
   });
   const delegate = createDelegate(signal, otlp, serializer);
-  /** Writers of sent requests, for the next ones (as the batcher reuses its buffers, and for the same reasons). */
-  const spareWriters: ProtobufWriter[] = [];
+  /** The requests' writers: one spare per export in flight. */
+  const writers = new WriterPool(MAX_CONCURRENT_EXPORTS);
   return {
     async export(batch) {
       const resource = getResource();
       if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
-      const writer = spareWriters.pop() ?? new ProtobufWriter(64 * 1024);
+      const writer = writers.take();
       await new Promise<void>((resolve, reject) => {
         delegate.export({ batch, writer }, (result) => {
           // The transport is done with the request's bytes, retries included.
-          if (spareWriters.length < MAX_CONCURRENT_EXPORTS) spareWriters.push(writer);
+          writers.give(writer);
           if (result.code === 0) resolve();
           else reject(result.error ?? new Error('export failed'));
         });
