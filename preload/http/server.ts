@@ -60,7 +60,9 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
       const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
       const method = normalizeMethod(request.method);
       const span = tracer.startSpan(method, { kind: SpanKind.SERVER, startTime: request[STARTED_AT] }, parent);
-      const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
+      const sentId = headers[REQUEST_ID_HEADER];
+      const requestId = requestIdFrom(sentId);
+      const loggedRequestId = requestId === sentId ? redactor.string(requestId) : requestId;
       response.setHeader(REQUEST_ID_HEADER, requestId);
       if (span instanceof RecordedSpan) {
         const encrypted = socket?.encrypted === true;
@@ -81,10 +83,10 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
         const userAgent = headers['user-agent'];
         if (userAgent) a['user_agent.original'] = redactor.string(userAgent);
         a['network.protocol.version'] = request.httpVersion;
-        a['http.request.header.x-request-id'] = [redactor.string(requestId)];
+        a['http.request.header.x-request-id'] = [loggedRequestId];
       }
       request[SPAN] = span;
-      enterContext(new RequestContext(parent, span, requestId));
+      enterContext(new RequestContext(parent, span, requestId, loggedRequestId));
     }),
   );
 

@@ -12,7 +12,7 @@ import { normalizeMethod, pathOf } from '../http/attributes';
 import { ENDED_AT, STARTED_AT, timeServerRequests, type TimedRequest } from '../http/request-times';
 import type { Redactor } from '../redact';
 import { guarded } from '../report';
-import { REQUEST_ID_KEY, activeContext } from '../trace/context';
+import { LOGGED_REQUEST_ID_KEY, activeContext } from '../trace/context';
 
 const CONTEXT = Symbol('nodetel.accessLog');
 
@@ -67,8 +67,8 @@ function logRequest(emit: (record: LogRecord) => void, redactor: Redactor, sampl
   if (status !== undefined) attributes['http.response.status_code'] = status;
   if (aborted) attributes['error.type'] = aborted;
   if (route) attributes['http.route'] = route;
-  const requestId = context.getValue(REQUEST_ID_KEY);
-  if (typeof requestId === 'string') attributes.request_id = redactor.string(requestId);
+  const requestId = context.getValue(LOGGED_REQUEST_ID_KEY);
+  if (typeof requestId === 'string') attributes.request_id = requestId;
   const userAgent = request.headers['user-agent'];
   if (userAgent) attributes['user_agent.original'] = redactor.string(userAgent);
   emit({

@@ -7,7 +7,7 @@
 import { format } from 'node:util';
 import { trace, type Context, type LogRecord } from '@opentelemetry/api';
 import type { Redactor } from '../redact';
-import { REQUEST_ID_KEY, activeContext } from '../trace/context';
+import { LOGGED_REQUEST_ID_KEY, REQUEST_ID_KEY, activeContext } from '../trace/context';
 
 const LEVELS = {
   debug: { severityNumber: 5, severityText: 'DEBUG', stream: 'stdout' },
@@ -28,13 +28,12 @@ export function captureConsole(emit: ((record: LogRecord) => void) | undefined, 
       inside = true;
       try {
         const ctx = activeContext();
-        const requestId = ctx.getValue(REQUEST_ID_KEY);
         // What console itself prints for the common single string, without formatting it again.
         const message = args.length === 1 && typeof args[0] === 'string' ? args[0] : format(...args);
-        if (json) original.call(this, jsonLine(level.severityText, message, ctx, requestId));
+        if (json) original.call(this, jsonLine(level.severityText, message, ctx));
         else original.apply(this, args);
         try {
-          emit?.(record(redactor, level, message, args, ctx, requestId));
+          emit?.(record(redactor, level, message, args, ctx));
         } catch {
           // Telemetry must never break a console call.
         }
@@ -45,9 +44,10 @@ export function captureConsole(emit: ((record: LogRecord) => void) | undefined, 
   }
 }
 
-function record(redactor: Redactor, level: (typeof LEVELS)[keyof typeof LEVELS], message: string, args: unknown[], ctx: Context, requestId: unknown): LogRecord {
+function record(redactor: Redactor, level: (typeof LEVELS)[keyof typeof LEVELS], message: string, args: unknown[], ctx: Context): LogRecord {
   const attributes: LogRecord['attributes'] = { 'log.iostream': level.stream };
-  if (typeof requestId === 'string') attributes.request_id = redactor.string(requestId);
+  const requestId = ctx.getValue(LOGGED_REQUEST_ID_KEY);
+  if (typeof requestId === 'string') attributes.request_id = requestId;
   const error = firstError(args);
   if (error) {
     attributes['exception.type'] = redactor.string(String(error.name));
@@ -62,13 +62,14 @@ function firstError(args: unknown[]): Error | undefined {
   return undefined;
 }
 
-function jsonLine(level: string, msg: string, ctx: Context, requestId: unknown): string {
+function jsonLine(level: string, msg: string, ctx: Context): string {
   const span = trace.getSpanContext(ctx);
   const line: Record<string, string> = { time: new Date().toISOString(), level: level.toLowerCase(), msg };
   if (span) {
     line.trace_id = span.traceId;
     line.span_id = span.spanId;
   }
+  const requestId = ctx.getValue(REQUEST_ID_KEY);
   if (typeof requestId === 'string') line.request_id = requestId;
   return JSON.stringify(line);
 }

@@ -3,7 +3,7 @@
 // a while through the async work it started, so it is kept to one small object with two fields.
 // It answers the API exactly as BaseContext would: the span under the API's own key.
 import { createContextKey, type Context, type Span } from '@opentelemetry/api';
-import { REQUEST_ID_KEY } from './context';
+import { LOGGED_REQUEST_ID_KEY, REQUEST_ID_KEY } from './context';
 
 /** The API's key for the active span (createContextKey is Symbol.for, so every API copy shares it). */
 const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
@@ -13,11 +13,13 @@ export class RequestContext implements Context {
     private readonly parent: Context,
     private readonly span: Span,
     private readonly requestId: string,
+    private readonly loggedRequestId: string,
   ) {}
 
   getValue(key: symbol): unknown {
     if (key === SPAN_KEY) return this.span;
     if (key === REQUEST_ID_KEY) return this.requestId;
+    if (key === LOGGED_REQUEST_ID_KEY) return this.loggedRequestId;
     return this.parent.getValue(key);
   }
 

@@ -15,6 +15,7 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
   let bare: RunningApp;
   const N = 200;
   const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+  let generatedId: string | null = null;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
@@ -33,12 +34,17 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     await (await fetch(`${app.url}/secret?token=t0p&page=1`)).text();
     // What a client sends can carry personal data and secrets: an e-mail in the path, a token as its request id.
     await (await fetch(`${app.url}/profiles/ada@example.com`, { headers: { 'x-request-id': JWT, 'user-agent': 'probe (ada@example.com)' } })).text();
+    await (await fetch(`${app.url}/work/${N}`, { headers: { 'x-request-id': JWT } })).text();
+    // No request id sent: the preload makes one, answers it and logs it as it is.
+    const unnamed = await fetch(`${app.url}/work/${N + 1}`);
+    await unnamed.text();
+    generatedId = unnamed.headers.get('x-request-id');
     // The Host header too (fetch does not let a caller set it; node:http does).
     await new Promise((resolve, reject) => {
       http.get(`${app.url}/hosted`, { headers: { host: 'ada@example.com:8080' } }, (response) => response.resume().on('end', resolve)).on('error', reject);
     });
-    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 4 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 4, {
-      what: `${N + 4} access-log records and server spans`,
+    await receiver.waitFor(() => receiver.logs.filter((l) => l.scope.name === 'nodetel/http').length >= N + 6 && receiver.spans.filter((s) => s.kind === SERVER).length >= N + 6, {
+      what: `${N + 6} access-log records and server spans`,
     });
   });
 
@@ -106,7 +112,18 @@ describe.each(['logging.cjs', 'logging.mjs'])('%s', (fixture) => {
     expect(span.attributes['url.path']).toBe('/profiles/[REDACTED:email]');
     expect(access.attributes).toMatchObject({ 'url.path': '/profiles/[REDACTED:email]', request_id: '[REDACTED:jwt]', 'user_agent.original': 'probe ([REDACTED:email])' });
     expect(span.attributes['http.request.header.x-request-id']).toEqual(['[REDACTED:jwt]']);
+    const jwtLines = consoleRecords().filter((l) => l.body === `work ${N}` || l.body === `done ${N}`);
+    expect(jwtLines.map((l) => l.attributes.request_id)).toEqual(['[REDACTED:jwt]', '[REDACTED:jwt]']);
     expect(serverSpan('/hosted').attributes).toMatchObject({ 'server.address': '[REDACTED:email]', 'server.port': 8080 });
+  });
+
+  it('carries the request id it made for a request that sent none, unchanged, in the response, the span and every record', () => {
+    expect(generatedId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const path = `/work/${N + 1}`;
+    expect(serverSpan(path).attributes['http.request.header.x-request-id']).toEqual([generatedId]);
+    const access = receiver.logs.filter((l) => l.scope.name === 'nodetel/http' && l.attributes['url.path'] === path);
+    const lines = consoleRecords().filter((l) => l.body === `work ${N + 1}` || l.body === `done ${N + 1}`);
+    expect([...access, ...lines].map((l) => l.attributes.request_id)).toEqual([generatedId, generatedId, generatedId]);
   });
 
   it('writes one access-log record per request and none for a health check', () => {
