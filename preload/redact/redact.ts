@@ -25,6 +25,11 @@ export interface Redactor {
   attributes(a: Record<string, unknown>): Record<string, unknown>;
   /** A URL's query (without `?`): secret-named parameters' values, and values holding a secret, become REDACTED. */
   queryString(q: string): string;
+  /**
+   * Whether custom patterns are set: they alone can match a value the preload made itself (a
+   * generated request id), which the built-in ones never do.
+   */
+  readonly customPatterns: boolean;
 }
 
 /** Deeper than this, a subtree is not inspected but replaced (and the stack is safe). */
@@ -92,7 +97,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   if (problems.length > 0) throw new RedactOptionError(problems);
   const keys = new KeyMatcher(options.extraKeys ?? []);
   const patterns = (options.extraPatterns ?? []).map((src) => new RegExp(src, src.includes('(?<secret>') ? 'dg' : 'g'));
-  return new Redaction(keys, new StringMasker(keys, patterns));
+  return new Redaction(keys, new StringMasker(keys, patterns), patterns.length > 0);
 }
 
 class Redaction implements Redactor {
@@ -108,6 +113,7 @@ class Redaction implements Redactor {
   constructor(
     private readonly keys: KeyMatcher,
     private readonly strings: StringMasker,
+    readonly customPatterns: boolean,
   ) {}
 
   value<T>(v: T): T {

@@ -192,3 +192,31 @@ describe('NODETEL_CONSOLE_JSON=true', () => {
     }
   });
 });
+
+describe('NODETEL_REDACT_PATTERNS matching a request id the preload made', () => {
+  it('masks it in the span and every record, while the response still carries it', async () => {
+    const receiver = await startOtlpReceiver();
+    const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+    const app = await startApp('logging.cjs', {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none', NODETEL_REDACT_PATTERNS: JSON.stringify([UUID]) },
+    });
+    try {
+      const response = await fetch(`${app.url}/work/5`);
+      await response.text();
+      expect(response.headers.get('x-request-id')).toMatch(new RegExp(`^${UUID}$`));
+      const span = await receiver.waitFor(() => receiver.spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/work/5'), { what: 'the span' });
+      const records = await receiver.waitFor(
+        () => {
+          const found = receiver.logs.filter((l) => l.traceId === span.traceId);
+          return found.length >= 3 ? found : undefined; // the access log and the two console lines
+        },
+        { what: "the request's three records" },
+      );
+      expect(span.attributes['http.request.header.x-request-id']).toEqual(['[REDACTED:custom]']);
+      expect(records.map((l) => l.attributes.request_id)).toEqual(['[REDACTED:custom]', '[REDACTED:custom]', '[REDACTED:custom]']);
+    } finally {
+      await app.stop();
+      await receiver.close();
+    }
+  });
+});
