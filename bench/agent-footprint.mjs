@@ -18,7 +18,10 @@
 // Knobs: VARIANTS (comma list of the names below), RATES (100,1000 per second), PROBES per rate
 // (5000), CHECK_INTERVAL_MS (1000), WARMUP_MS (3000), ENTRY (bin | main),
 // NODE (the node binary; default the one running this), AGENT_FLAGS (extra Node or V8 flags for
-// the agent, on its command line before the agent's own, to try one).
+// the agent, on its command line before the agent's own, to try one), PIN (1: the agent runs on
+// the last CPU alone and this client on the others, as run.sh's PIN=1 does with the app; on a
+// 2-core machine the client and the agent otherwise take turns on one core, and the client's p99
+// measures that).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +29,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinToOtherCpus } from './pin.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -36,6 +40,7 @@ const CHECK_INTERVAL_MS = Number(process.env.CHECK_INTERVAL_MS ?? 1000);
 const WARMUP_MS = Number(process.env.WARMUP_MS ?? 3000);
 const NODE = process.env.NODE ?? process.execPath;
 const SCRIPT = path.join(ROOT, ENTRY === 'main' ? 'dist/agent/main.js' : 'agent/bin.cjs');
+const PIN = process.env.PIN === '1' ? pinToOtherCpus() : null;
 const RSS_LIMIT_MB = 60;
 const P99_LIMIT_MS = 5;
 
@@ -140,7 +145,7 @@ for (const name of chosen) {
 await receiver?.close();
 dependency.close();
 
-console.log(`\nnode ${NODE === process.execPath ? process.version : NODE} ${path.relative(ROOT, SCRIPT)}; ${PROBES} probes per rate on new connections; checks every ${CHECK_INTERVAL_MS} ms; heartbeat every 100 ms\n`);
+console.log(`\nnode ${NODE === process.execPath ? process.version : NODE} ${path.relative(ROOT, SCRIPT)}; ${PROBES} probes per rate on new connections; checks every ${CHECK_INTERVAL_MS} ms; heartbeat every 100 ms${PIN ? `; agent pinned to CPU ${PIN.app}, this client to CPU ${PIN.harness} (PIN=1)` : ''}\n`);
 console.log('RSS idle: checks and heartbeats running, before the probe load; RSS max: the highest sample, probe load included.');
 console.log('Client: from this process (new connection, request, response); in agent: request.start to response.finish inside the agent.\n');
 console.log('Agent CPU per probe: its user + system time over the rate\'s window (checks and heartbeats included) / probes.\n');
@@ -167,7 +172,8 @@ async function measure(extraEnv) {
   }
   const flags = (process.env.AGENT_FLAGS ?? '').split(' ').filter(Boolean);
   const args = [...flags, '--require', path.join(ROOT, 'bench/agent-probe-timer.cjs'), ...(env.FLOOR ? ['-e', FLOOR_SERVER] : [SCRIPT, ...configArgs])];
-  const child = spawn(NODE, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [command, argv] = PIN ? [PIN.prefix[0], [...PIN.prefix.slice(1), NODE, ...args]] : [NODE, args];
+  const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const firstRequest = requestsSent; // this agent's request log starts here
   child.once('exit', () => children.delete(child));

@@ -19,11 +19,11 @@
 // count is compared with that number.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, PRELOAD, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
 import { usersLoad } from './load.mjs';
+import { pinToOtherCpus } from './pin.mjs';
 
 const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
 const ROUNDS = num(process.env.ROUNDS, 3);
@@ -33,10 +33,10 @@ const CONNECTIONS = num(process.env.CONNECTIONS, 32);
 const STARTUP_SPAWNS = num(process.env.STARTUP_SPAWNS, 5);
 const NODE = process.execPath;
 const log = (...a) => console.error(...a);
-// PIN=1: the app under test gets the last CPU to itself and this harness (load generator and
-// sink) the others, so the two do not take turns on one core: on a 2-core machine that
-// contention is most of the run-to-run spread of CPU per request.
-const PIN = process.env.PIN === '1' ? pinning() : null;
+// PIN=1 (pin.mjs): the app under test gets the last CPU to itself and this harness (load
+// generator and sink) the others: on a 2-core machine their contention is most of the
+// run-to-run spread of CPU per request.
+const PIN = process.env.PIN === '1' ? pinToOtherCpus() : null;
 
 const only = process.env.ONLY ? process.env.ONLY.split(',').map((s) => s.trim()) : null;
 const unknown = (only ?? []).filter((n) => !CONFIGS.some((c) => c.name === n));
@@ -87,18 +87,6 @@ function spawnUntil(args, env, re, { pin = false, timeoutMs = 30_000 } = {}) {
   });
   ready.catch(() => {});
   return { child, ready, exited, stdout: () => out, stderr: () => err };
-}
-
-// The CPU for the app and the CPUs for this process (and the sink, which inherits them), set now.
-function pinning() {
-  const cpus = availableParallelism();
-  const harness = cpus > 2 ? `0-${cpus - 2}` : '0';
-  const set = cpus >= 2 && spawnSync('taskset', ['-a', '-p', '-c', harness, String(process.pid)], { stdio: 'ignore' });
-  if (!set || set.status !== 0) {
-    log(cpus < 2 ? 'PIN=1 needs 2 CPUs or more' : 'PIN=1 needs taskset (util-linux)');
-    process.exit(2);
-  }
-  return { app: String(cpus - 1), harness };
 }
 
 // SIGTERM/SIGKILL a child; SIGKILL after graceMs. Returns how long it took.

@@ -1,0 +1,21 @@
+// PIN=1 for the bench tools: the process under test gets the last CPU to itself and the tool
+// (load generator, probe client, sink) the others, so that the two do not take turns on one core.
+// On a 2-core machine that contention is most of the run-to-run spread.
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Moves this process (all its threads, and the children it starts from now on) to every CPU but
+ * the last, and returns the `taskset` prefix that starts a command on the last one. Exits with
+ * code 2 and says why when that cannot be done.
+ */
+export function pinToOtherCpus() {
+  const cpus = availableParallelism();
+  const harness = cpus > 2 ? `0-${cpus - 2}` : '0';
+  const set = cpus >= 2 && spawnSync('taskset', ['-a', '-p', '-c', harness, String(process.pid)], { stdio: 'ignore' });
+  if (!set || set.status !== 0) {
+    console.error(cpus < 2 ? 'PIN=1 needs 2 CPUs or more' : 'PIN=1 needs taskset (util-linux)');
+    process.exit(2);
+  }
+  return { app: String(cpus - 1), harness, prefix: ['taskset', '-c', String(cpus - 1)] };
+}
