@@ -1,6 +1,7 @@
 // The context a request runs in. The API's BaseContext copies a Map on every setValue; a
-// request needs two values (its span and its request id), and its context stays reachable for
-// a while through the async work it started, so it is kept to one small object with two fields.
+// request needs three values (its span, its request id, and that id as telemetry carries it),
+// and its context stays reachable for a while through the async work it started, so it is kept
+// to one small object with those fields.
 // It answers the API exactly as BaseContext would: the span under the API's own key.
 import { createContextKey, type Context, type Span } from '@opentelemetry/api';
 import { LOGGED_REQUEST_ID_KEY, REQUEST_ID_KEY } from './context';
