@@ -172,7 +172,7 @@ async function measure(extraEnv) {
   }
   const flags = (process.env.AGENT_FLAGS ?? '').split(' ').filter(Boolean);
   const args = [...flags, '--require', path.join(ROOT, 'bench/agent-probe-timer.cjs'), ...(env.FLOOR ? ['-e', FLOOR_SERVER] : [SCRIPT, ...configArgs])];
-  const [command, argv] = PIN ? [PIN.prefix[0], [...PIN.prefix.slice(1), NODE, ...args]] : [NODE, args];
+  const [command, argv] = PIN ? ['taskset', ['-c', PIN.app, NODE, ...args]] : [NODE, args];
   const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const firstRequest = requestsSent; // this agent's request log starts here

@@ -6,8 +6,8 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Moves this process (all its threads, and the children it starts from now on) to every CPU but
- * the last, and returns the `taskset` prefix that starts a command on the last one. Exits with
- * code 2 and says why when that cannot be done.
+ * the last, and returns the CPU lists: `app`, the last one, for `taskset -c`, and `harness`.
+ * Exits with code 2 and says why when that cannot be done.
  */
 export function pinToOtherCpus() {
   const cpus = availableParallelism();
@@ -17,5 +17,5 @@ export function pinToOtherCpus() {
     console.error(cpus < 2 ? 'PIN=1 needs 2 CPUs or more' : 'PIN=1 needs taskset (util-linux)');
     process.exit(2);
   }
-  return { app: String(cpus - 1), harness, prefix: ['taskset', '-c', String(cpus - 1)] };
+  return { app: String(cpus - 1), harness };
 }

@@ -62,8 +62,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
       const span = tracer.startSpan(method, { kind: SpanKind.SERVER, startTime: request[STARTED_AT] }, parent);
       const sentId = headers[REQUEST_ID_HEADER];
       const requestId = requestIdFrom(sentId);
-      // One we made (a UUID) holds nothing to mask unless a custom pattern says otherwise.
-      const loggedRequestId = requestId === sentId || redactor.customPatterns ? redactor.string(requestId) : requestId;
+      const loggedRequestId = requestId === sentId ? redactor.string(requestId) : redactor.generated(requestId);
       response.setHeader(REQUEST_ID_HEADER, requestId);
       if (span instanceof RecordedSpan) {
         const encrypted = socket?.encrypted === true;

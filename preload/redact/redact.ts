@@ -26,10 +26,10 @@ export interface Redactor {
   /** A URL's query (without `?`): secret-named parameters' values, and values holding a secret, become REDACTED. */
   queryString(q: string): string;
   /**
-   * Whether custom patterns are set: they alone can match a value the preload made itself (a
-   * generated request id), which the built-in ones never do.
+   * A value the preload made itself (a generated request id): the built-in patterns never match
+   * one, so only custom patterns, where set, are looked for.
    */
-  readonly customPatterns: boolean;
+  generated(s: string): string;
 }
 
 /** Deeper than this, a subtree is not inspected but replaced (and the stack is safe). */
@@ -113,7 +113,7 @@ class Redaction implements Redactor {
   constructor(
     private readonly keys: KeyMatcher,
     private readonly strings: StringMasker,
-    readonly customPatterns: boolean,
+    private readonly customPatterns: boolean,
   ) {}
 
   value<T>(v: T): T {
@@ -135,6 +135,10 @@ class Redaction implements Redactor {
 
   string(s: string): string {
     return this.strings.mask(s);
+  }
+
+  generated(s: string): string {
+    return this.customPatterns ? this.strings.mask(s) : s;
   }
 
   attributes(a: Record<string, unknown>): Record<string, unknown> {

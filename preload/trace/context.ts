@@ -10,8 +10,8 @@ const storage = new AsyncLocalStorage<Context>();
 /** The request id of the request being handled (see http/request-id.ts). */
 export const REQUEST_ID_KEY = createContextKey('nodetel request id');
 /**
- * The same id as telemetry carries it: masked once, at the request's start, when the client sent
- * it (one of ours, a UUID, holds nothing to mask), so that each record does not scan it again.
+ * The same id as telemetry carries it, masked once at the request's start (Redactor.generated
+ * for one of ours), so that each record does not scan it again.
  */
 export const LOGGED_REQUEST_ID_KEY = createContextKey('nodetel logged request id');
 /** The key the OpenTelemetry SDK uses to switch tracing off for a context (shared by name). */
