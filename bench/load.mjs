@@ -3,6 +3,10 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { APP_LOG_ENV, BENCH_DIR, childEnv, lineFrom } from './configs.mjs';
+import { pinToOtherCpus } from './pin.mjs';
+
+// PIN=1, as in run.mjs: the app on the last CPU, this tool (load generator) and the sink on the others.
+const PIN = process.env.PIN === '1' ? pinToOtherCpus() : null;
 
 // Pseudo-random user ids (LCG): cheap, deterministic, different every request (and every round).
 let seed = 12345;
@@ -11,7 +15,7 @@ const nextId = () => {
   return 1 + (seed % 100000);
 };
 
-/** The bench's load: GET /users/<pseudo-random id> for `seconds`, as fast as it goes or at `rate` requests a second. */
+/** The bench's load: GET /users/<pseudo-random id> for `seconds`, as fast as it goes or at `rate` requests a second (0: as fast as it goes). */
 export function usersLoad(port, seconds, { rate, connections = 32 } = {}) {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -46,7 +50,10 @@ export async function startWithSink(cfg, flags = []) {
   try {
     const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
     const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-    child = spawn(process.execPath, [...flags, ...cfg.args, cfg.app], { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const argv = [...flags, ...cfg.args, cfg.app];
+    child = PIN
+      ? spawn('taskset', ['-c', PIN.app, process.execPath, ...argv], { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(process.execPath, argv, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] });
     const [, port] = await lineFrom(child, /listening (\d+)/);
     return { child, port, stop };
   } catch (err) {

@@ -88,7 +88,7 @@ if (spawnSync('perf', ['--version']).status !== 0) {
   console.error('perf-profile.mjs needs `perf` (Debian: apt-get install linux-perf)');
   process.exit(2);
 }
-const RATE = Number(process.env.RATE ?? 4000);
+const RATE = Number(process.env.RATE ?? 4000); // 0: as fast as the app goes (the requests in the window are then prorated)
 const WARM = Number(process.env.WARM ?? 6);
 const HZ = 1999;
 const TOP = Number(process.env.TOP ?? 0);

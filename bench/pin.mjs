@@ -7,9 +7,16 @@ import { availableParallelism } from 'node:os';
 /**
  * Moves this process (all its threads, and the children it starts from now on) to every CPU but
  * the last, and returns the CPU lists: `app`, the last one, for `taskset -c`, and `harness`.
- * Exits with code 2 and says why when that cannot be done.
+ * Exits with code 2 and says why when that cannot be done. Pins once; later calls return the same lists.
  */
 export function pinToOtherCpus() {
+  // Once per process: pinned, this process sees only the harness's CPUs.
+  return (pinned ??= pin());
+}
+
+let pinned;
+
+function pin() {
   const cpus = availableParallelism();
   const harness = cpus > 2 ? `0-${cpus - 2}` : '0';
   const set = cpus >= 2 && spawnSync('taskset', ['-a', '-p', '-c', harness, String(process.pid)], { stdio: 'ignore' });

@@ -7,6 +7,9 @@
 //              SIGNALS=traces|all  (metrics and logs exporters none|otlp)
 //              PRELOAD=/abs/path   (default <repo>/preload)
 //              APP_LOG=console|winston|pino (1 = console): every app logs one line per request
+//              RATE=<req/s> (fixed rate for every config; default: as fast as each goes)
+//              APP_NODE_FLAGS='--flag ...' (Node flags for every app)
+//              APP_STDOUT=pipe|file (where the app's stdout goes: a pipe this harness reads, or a file)
 // Output: progress on stderr; the summary (markdown) on stdout and in
 // results/summary-<stamp>.md; one JSON line per run in results/raw-<stamp>.jsonl.
 //
@@ -18,8 +21,9 @@
 // the preload flushes) and prints how many requests it served, and the sink's span
 // count is compared with that number.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, PRELOAD, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
 import { usersLoad } from './load.mjs';
@@ -31,6 +35,17 @@ const DURATION = num(process.env.DURATION, 10);
 const WARMUP = num(process.env.WARMUP, 2);
 const CONNECTIONS = num(process.env.CONNECTIONS, 32);
 const STARTUP_SPAWNS = num(process.env.STARTUP_SPAWNS, 5);
+// RATE=n: n requests a second in all, for every configuration (CPU per request compared at an
+// equal rate); unset or 0: as fast as each app goes (saturation), as the shared anchors measure.
+const RATE = num(process.env.RATE, 0);
+// Node flags for every app, bare or not (e.g. --trace-gc with APP_STDOUT=file, to count collections).
+const APP_NODE_FLAGS = (process.env.APP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+// Where the app's stdout goes: a pipe this harness reads (the default), or a file.
+const APP_STDOUT = process.env.APP_STDOUT || 'pipe';
+if (!['pipe', 'file'].includes(APP_STDOUT)) {
+  console.error(`APP_STDOUT must be pipe or file, not ${APP_STDOUT}`);
+  process.exit(2);
+}
 const NODE = process.execPath;
 const log = (...a) => console.error(...a);
 // PIN=1 (pin.mjs): the app under test gets the last CPU to itself and this harness (load
@@ -58,10 +73,15 @@ if (configs.some((c) => c.args.includes(PRELOAD))) {
 // Processes
 
 // Spawn a child; `ready` resolves with [ms since spawn, match] once a stdout line matches `re`.
-function spawnUntil(args, env, re, { pin = false, timeoutMs = 30_000 } = {}) {
+// `toFile`: the child's stdout is a file (APP_STDOUT=file), which this process polls, instead of a
+// pipe this process reads.
+function spawnUntil(args, env, re, { pin = false, timeoutMs = 30_000, toFile = false } = {}) {
   const t0 = process.hrtime.bigint();
   const [command, argv] = pin && PIN ? ['taskset', ['-c', PIN.app, NODE, ...args]] : [NODE, args];
-  const child = spawn(command, argv, { cwd: HERE, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const file = toFile ? join(mkdtempSync(join(tmpdir(), 'bench-stdout-')), 'stdout') : null;
+  const fd = file ? openSync(file, 'w') : null;
+  const child = spawn(command, argv, { cwd: HERE, env, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
+  if (fd !== null) closeSync(fd);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let out = '';
   let err = '';
@@ -69,7 +89,7 @@ function spawnUntil(args, env, re, { pin = false, timeoutMs = 30_000 } = {}) {
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timeout waiting for ${re} from ${args.join(' ')}\n${out}\n${err}`)), timeoutMs);
     let done = false;
-    child.stdout.on('data', (c) => {
+    const onOutput = (c) => {
       const t = process.hrtime.bigint();
       out += c;
       if (out.length > 100_000) out = out.slice(-50_000);
@@ -79,14 +99,39 @@ function spawnUntil(args, env, re, { pin = false, timeoutMs = 30_000 } = {}) {
         clearTimeout(timer);
         resolve([Number(t - t0) / 1e6, m]);
       }
-    });
+    };
+    if (file) {
+      // Polled every millisecond until the line is there (start-up times stay within 1 ms).
+      const poll = setInterval(() => {
+        onOutput(readFileSync(file, 'utf8').slice(out.length));
+        if (done) clearInterval(poll);
+      }, 1);
+      exited.then(() => clearInterval(poll));
+    } else {
+      child.stdout.on('data', onOutput);
+    }
     exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(' ')} exited (${code ?? signal}) before printing ${re}\n${out}\n${err}`));
     });
   });
   ready.catch(() => {});
-  return { child, ready, exited, stdout: () => out, stderr: () => err };
+  // From a file, the last 100 kB once the child has exited (its `served` line).
+  const stdout = () => (file ? tail(file, 100_000) : out);
+  exited.then(() => file && !process.env.KEEP_STDOUT && setTimeout(() => rmSync(dirname(file), { recursive: true, force: true }), 1000));
+  return { child, ready, exited, stdout, stderr: () => err };
+}
+
+function tail(file, bytes) {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, bytes));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // SIGTERM/SIGKILL a child; SIGKILL after graceMs. Returns how long it took.
@@ -111,7 +156,22 @@ function cpuSec(pid) {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-const load = (port, seconds) => usersLoad(port, seconds, { connections: CONNECTIONS });
+// The kernel's share of it (system time), all threads.
+function sysSec(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[12]) / CLK_TCK;
+}
+// Page faults (minor: a first touch of memory), all threads.
+function minorFaults(pid) {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+}
+// How often this harness (the load generator, the reader of the app's stdout) went to sleep waiting:
+// each time it does, the app's next write to it pays for waking it up.
+function voluntarySwitches(pid) {
+  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^voluntary_ctxt_switches:\s+(\d+)/m)[1]);
+}
+
+const load = (port, seconds) => usersLoad(port, seconds, { connections: CONNECTIONS, rate: RATE });
 
 // ---------------------------------------------------------------------------
 // One configuration, one round
@@ -121,29 +181,35 @@ async function runOne(cfg) {
   const [, [, grpcPort, controlPort]] = await sink.ready;
   const control = async (path, method = 'GET') => (await fetch(`http://127.0.0.1:${controlPort}${path}`, { method })).json();
   const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-  const args = [...cfg.args, cfg.app];
+  const args = [...APP_NODE_FLAGS, ...cfg.args, cfg.app];
   const LISTENING = /^listening (\d+)$/;
   try {
     // (a) start-up: spawn -> `listening`
     const startup = [];
     for (let i = 0; i < STARTUP_SPAWNS; i++) {
-      const app = spawnUntil(args, env, LISTENING, { pin: true });
+      const app = spawnUntil(args, env, LISTENING, { pin: true, toFile: APP_STDOUT === 'file' });
       startup.push((await app.ready)[0]);
       await stopChild(app.child, app.exited, 'SIGKILL', 5000);
     }
     // (b) load
-    const app = spawnUntil(args, env, LISTENING, { pin: true });
+    const app = spawnUntil(args, env, LISTENING, { pin: true, toFile: APP_STDOUT === 'file' });
     const [, [, port]] = await app.ready;
     const pid = app.child.pid;
     await control('/reset', 'POST');
     const warm = WARMUP > 0 ? await load(port, WARMUP) : null;
     const cpu0 = cpuSec(pid);
+    const sys0 = sysSec(pid);
+    const faults0 = minorFaults(pid);
+    const switches0 = voluntarySwitches(process.pid);
     const sinkCpu0 = cpuSec(sink.child.pid);
     const gen0 = process.cpuUsage();
     const res = await load(port, DURATION);
     const gen = process.cpuUsage(gen0);
     const sinkCpu1 = cpuSec(sink.child.pid);
     const cpu1 = cpuSec(pid);
+    const sys1 = sysSec(pid);
+    const faults1 = minorFaults(pid);
+    const switches1 = voluntarySwitches(process.pid);
     // (c) memory right after the load
     const rss = rssMb(pid);
     // (d) telemetry: stop the app gracefully (the preload flushes), then read the sink
@@ -166,6 +232,9 @@ async function runOne(cfg) {
       rssMb: rss,
       cpuUsPerReq: ((cpu1 - cpu0) * 1e6) / res.requests.total,
       appCpuPct: ((cpu1 - cpu0) / DURATION) * 100,
+      sysUsPerReq: ((sys1 - sys0) * 1e6) / res.requests.total,
+      faultsPerReq: (faults1 - faults0) / res.requests.total,
+      harnessSleepsPerReq: (switches1 - switches0) / res.requests.total,
       sinkCpuPct: ((sinkCpu1 - sinkCpu0) / DURATION) * 100,
       loadgenCpuPct: ((gen.user + gen.system) / 1e6 / DURATION) * 100,
       stopMs: stop.ms,
@@ -250,7 +319,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       log(
         `${at} cpu ${fmt(row.cpuUsPerReq)}µs/req  ${fmt(row.rps)} req/s  p99 ${row.p99}ms  rss ${fmt(row.rssMb)}MB  ` +
           `startup ${fmt(row.startupMs)}ms  spans ${row.sink.traces.items}/served ${row.served}  ` +
-          `(cpu app ${fmt(row.appCpuPct)}% sink ${fmt(row.sinkCpuPct)}% gen ${fmt(row.loadgenCpuPct)}%, errors ${row.errors}, ` +
+          `(cpu app ${fmt(row.appCpuPct)}% sys ${fmt(row.sysUsPerReq, 1)}µs/req faults ${fmt(row.faultsPerReq, 2)}/req harness sleeps ${fmt(row.harnessSleepsPerReq, 2)}/req sink ${fmt(row.sinkCpuPct)}% gen ${fmt(row.loadgenCpuPct)}%, errors ${row.errors}, ` +
           `stop ${row.stopMs}ms${row.stopForced ? ' KILLED' : ''})` +
           (row.stderrTail.trim() ? `\n    app stderr: ${row.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''),
       );
@@ -295,8 +364,8 @@ for (const c of configs) {
 }
 
 md += `\n### Spread over rounds and side figures\n\n`;
-md += `| config | CPU µs/req min–max | req/s min–max | p50 ms | RSS MB min–max | startup ms min–max | CPU % app / sink / load gen | OTLP B/span | metrics / logs items | errors | stop ms |\n`;
-md += `|---|---|---|---|---|---|---|---|---|---|---|\n`;
+md += `| config | CPU µs/req min–max | req/s min–max | p50 ms | RSS MB min–max | startup ms min–max | CPU % app / sink / load gen | app sys µs/req · faults/req · harness sleeps/req | OTLP B/span | metrics / logs items | errors | stop ms |\n`;
+md += `|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
 for (const c of configs) {
   const rs = of(c.name);
   if (!rs.length) continue;
@@ -304,7 +373,7 @@ for (const c of configs) {
   const t = rs.reduce((s, r) => [s[0] + r.sink.traces.bytes, s[1] + r.sink.traces.items], [0, 0]);
   md += `| ${c.name} | ${range(rs.map((r) => r.cpuUsPerReq))} | ${range(rs.map((r) => r.rps))} | ${fmt(m((r) => r.p50))} | `;
   md += `${range(rs.map((r) => r.rssMb))} | ${range(rs.map((r) => r.startupMs))} | `;
-  md += `${fmt(m((r) => r.appCpuPct))} / ${fmt(m((r) => r.sinkCpuPct))} / ${fmt(m((r) => r.loadgenCpuPct))} | ${t[1] ? fmt(t[0] / t[1]) : '–'} | `;
+  md += `${fmt(m((r) => r.appCpuPct))} / ${fmt(m((r) => r.sinkCpuPct))} / ${fmt(m((r) => r.loadgenCpuPct))} | ${fmt(m((r) => r.sysUsPerReq), 1)} · ${fmt(m((r) => r.faultsPerReq), 2)} · ${fmt(m((r) => r.harnessSleepsPerReq), 2)} | ${t[1] ? fmt(t[0] / t[1]) : '–'} | `;
   md += `${fmt(m((r) => r.sink.metrics.items))} / ${fmt(m((r) => r.sink.logs.items))} | ${rs.reduce((s, r) => s + r.errors, 0)} | `;
   md += `${fmt(m((r) => r.stopMs))}${rs.some((r) => r.stopForced) ? ' (killed)' : ''} |\n`;
 }
@@ -312,8 +381,9 @@ md += `\n`;
 
 md += `Columns: CPU µs/req = app CPU (user+sys, all threads) over the measured window ÷ requests in it; `;
 md += `RSS = VmRSS right after the load; startup = spawn → \`listening\`, median of ${STARTUP_SPAWNS} spawns; `;
-md += `spans / served = spans the sink received vs requests the app itself counted (warm-up, load and the in-flight ones at the end), summed over rounds; ✓ = equal in every round.\n\n`;
-md += `Caveats: ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim() || '?'} cores; the load generator takes about one, so bare req/s is a floor `;
+md += `spans / served = spans the sink received vs requests the app itself counted (warm-up, load and the in-flight ones at the end), summed over rounds; ✓ = equal in every round; `;
+md += `sys = the kernel's share of the app's CPU; faults = its minor page faults; harness sleeps = how often this harness (load generator, reader of the app's stdout) waited, each a wake-up the app's next write to it pays for.\n\n`;
+md += `Caveats: ${RATE ? `load at ${RATE} req/s for every config; ` : ''}${APP_STDOUT === 'file' ? 'app stdout to a file; ' : ''}${cpus().length} cores${PIN ? ` (app on CPU ${PIN.app}, harness on ${PIN.harness})` : ''}; the load generator takes about one, so bare req/s is a floor `;
 md += `and req/s ratios understate the overhead. Trust CPU µs/req most. p99 has 1 ms resolution.\n`;
 for (const c of configs) if (c.note) md += `\nNote: ${c.note}\n`;
 const noisy = configs.map((c) => [c.name, of(c.name).find((r) => r.stderrTail.trim())]).filter(([, r]) => r);
