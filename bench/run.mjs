@@ -150,23 +150,17 @@ async function stopChild(child, exited, signal, graceMs) {
 
 const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)[1]) / 1024;
 const CLK_TCK = 100; // Linux USER_HZ
-function cpuSec(pid) {
-  // utime + stime of all threads, from /proc/<pid>/stat
+/** A process's counters, all threads, from /proc/<pid>/stat: CPU seconds (user + system, and system alone) and minor page faults (first touches of memory). */
+function counters(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  const sys = Number(f[12]) / CLK_TCK;
+  return { cpu: Number(f[11]) / CLK_TCK + sys, sys, faults: Number(f[7]) };
 }
+const cpuSec = (pid) => counters(pid).cpu;
 
-// The kernel's share of it (system time), all threads.
-function sysSec(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[12]) / CLK_TCK;
-}
-// Page faults (minor: a first touch of memory), all threads.
-function minorFaults(pid) {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
-}
-// How often this harness (the load generator, the reader of the app's stdout) went to sleep waiting:
-// each time it does, the app's next write to it pays for waking it up.
+// How often this harness (the load generator, the reader of the app's stdout) went to sleep
+// waiting: when it sleeps, the app's next write to it (a response, a console line) wakes it, and
+// pays for that.
 function voluntarySwitches(pid) {
   return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^voluntary_ctxt_switches:\s+(\d+)/m)[1]);
 }
@@ -197,18 +191,14 @@ async function runOne(cfg) {
     const pid = app.child.pid;
     await control('/reset', 'POST');
     const warm = WARMUP > 0 ? await load(port, WARMUP) : null;
-    const cpu0 = cpuSec(pid);
-    const sys0 = sysSec(pid);
-    const faults0 = minorFaults(pid);
+    const app0 = counters(pid);
     const switches0 = voluntarySwitches(process.pid);
     const sinkCpu0 = cpuSec(sink.child.pid);
     const gen0 = process.cpuUsage();
     const res = await load(port, DURATION);
     const gen = process.cpuUsage(gen0);
     const sinkCpu1 = cpuSec(sink.child.pid);
-    const cpu1 = cpuSec(pid);
-    const sys1 = sysSec(pid);
-    const faults1 = minorFaults(pid);
+    const app1 = counters(pid);
     const switches1 = voluntarySwitches(process.pid);
     // (c) memory right after the load
     const rss = rssMb(pid);
@@ -230,10 +220,10 @@ async function runOne(cfg) {
       counted: res.requests.total + (warm ? warm.requests.total : 0),
       errors: res.errors + res.timeouts + res.non2xx + (warm ? warm.errors + warm.timeouts + warm.non2xx : 0),
       rssMb: rss,
-      cpuUsPerReq: ((cpu1 - cpu0) * 1e6) / res.requests.total,
-      appCpuPct: ((cpu1 - cpu0) / DURATION) * 100,
-      sysUsPerReq: ((sys1 - sys0) * 1e6) / res.requests.total,
-      faultsPerReq: (faults1 - faults0) / res.requests.total,
+      cpuUsPerReq: ((app1.cpu - app0.cpu) * 1e6) / res.requests.total,
+      appCpuPct: ((app1.cpu - app0.cpu) / DURATION) * 100,
+      sysUsPerReq: ((app1.sys - app0.sys) * 1e6) / res.requests.total,
+      faultsPerReq: (app1.faults - app0.faults) / res.requests.total,
       harnessSleepsPerReq: (switches1 - switches0) / res.requests.total,
       sinkCpuPct: ((sinkCpu1 - sinkCpu0) / DURATION) * 100,
       loadgenCpuPct: ((gen.user + gen.system) / 1e6 / DURATION) * 100,
