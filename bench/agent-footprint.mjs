@@ -146,14 +146,14 @@ await receiver?.close();
 dependency.close();
 
 console.log(`\nnode ${NODE === process.execPath ? process.version : NODE} ${path.relative(ROOT, SCRIPT)}; ${PROBES} probes per rate on new connections; checks every ${CHECK_INTERVAL_MS} ms; heartbeat every 100 ms${PIN ? `; agent pinned to CPU ${PIN.app}, this client to CPU ${PIN.harness} (PIN=1)` : ''}\n`);
-console.log('RSS idle: checks and heartbeats running, before the probe load; RSS max: the highest sample, probe load included.');
+console.log('RSS idle: checks and heartbeats running, before the probe load; RSS max: the highest sample while that row\'s probes arrived (after the rows above it of the same variant).');
 console.log('Client: from this process (new connection, request, response); in agent: request.start to response.finish inside the agent.\n');
 console.log('Agent CPU per probe: its user + system time over the rate\'s window (checks and heartbeats included) / probes.\n');
-console.log('| variant | checks | RSS idle (MB) | RSS max (MB) | probes/s | client p50 (ms) | client p99 (ms) | client max (ms) | in agent p99 (ms) | in agent max (ms) | agent CPU per probe (µs) | failed probes | check runs |');
+console.log('| variant | checks | RSS idle (MB) | RSS max at this rate (MB) | probes/s | client p50 (ms) | client p99 (ms) | client max (ms) | in agent p99 (ms) | in agent max (ms) | agent CPU per probe (µs) | failed probes | check runs |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   for (const l of r.rates) {
-    console.log(`| ${r.name} | ${r.checks} | ${r.rssIdleMb.toFixed(1)} | ${r.rssMaxMb.toFixed(1)} | ${l.rate} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(2)} | ${l.server.p99.toFixed(3)} | ${l.server.max.toFixed(3)} | ${l.cpuUsPerProbe.toFixed(0)} | ${l.errors} | ${r.runs} |`);
+    console.log(`| ${r.name} | ${r.checks} | ${r.rssIdleMb.toFixed(1)} | ${l.rssMaxMb.toFixed(1)} | ${l.rate} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(2)} | ${l.server.p99.toFixed(3)} | ${l.server.max.toFixed(3)} | ${l.cpuUsPerProbe.toFixed(0)} | ${l.errors} | ${r.runs} |`);
   }
 }
 console.log(`\ntargets: RSS <= ${RSS_LIMIT_MB} MB, probe p99 <= ${P99_LIMIT_MS} ms`);
@@ -207,14 +207,16 @@ async function measure(extraEnv) {
   for (const rate of RATES) {
     const from = requestsSent; // the agent logs every request of ours, in order: this rate's window
     const cpuBefore = cpuMs(child.pid);
+    const firstSample = samples.length;
     const client = await load(base, rate);
+    // The highest RSS while this rate's probes arrived (the rates before it included: memory they left behind stays).
+    const rssMaxMb = Math.max(rssIdleMb, ...samples.slice(firstSample), rssMb(child.pid));
     // The agent's CPU over the window (its checks and heartbeats included), per probe.
     const cpuUsPerProbe = ((cpuMs(child.pid) - cpuBefore) * 1000) / PROBES;
-    rates.push({ rate, ...client, cpuUsPerProbe, window: [from - firstRequest, requestsSent - firstRequest] });
+    rates.push({ rate, ...client, rssMaxMb, cpuUsPerProbe, window: [from - firstRequest, requestsSent - firstRequest] });
   }
   const readyz = JSON.parse((await get(`${base}/readyz`)).body);
   clearInterval(sampler);
-  samples.push(rssMb(child.pid));
   child.kill('SIGTERM');
   await exited;
   // The agent's own time per request, for each rate's window of requests.
@@ -228,7 +230,6 @@ async function measure(extraEnv) {
     checks: readyz.checks.map((c) => c.kind).join(', ') || 'none',
     runs: readyz.checks.reduce((n, c) => n + c.runs, 0),
     rssIdleMb,
-    rssMaxMb: Math.max(...samples),
     rates,
   };
 }
