@@ -29,7 +29,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pinToOtherCpus } from './pin.mjs';
+import { onAppCpu, pinToOtherCpus } from './pin.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -172,7 +172,7 @@ async function measure(extraEnv) {
   }
   const flags = (process.env.AGENT_FLAGS ?? '').split(' ').filter(Boolean);
   const args = [...flags, '--require', path.join(ROOT, 'bench/agent-probe-timer.cjs'), ...(env.FLOOR ? ['-e', FLOOR_SERVER] : [SCRIPT, ...configArgs])];
-  const [command, argv] = PIN ? ['taskset', ['-c', PIN.app, NODE, ...args]] : [NODE, args];
+  const [command, argv] = onAppCpu(PIN, NODE, args);
   const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const firstRequest = requestsSent; // this agent's request log starts here

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { APP_LOG_ENV, BENCH_DIR, childEnv, lineFrom } from './configs.mjs';
-import { pinToOtherCpus } from './pin.mjs';
+import { onAppCpu, pinToOtherCpus } from './pin.mjs';
 
 // PIN=1, as in run.mjs: the app on the last CPU, this tool (load generator) and the sink on the others.
 const PIN = process.env.PIN === '1' ? pinToOtherCpus() : null;
@@ -50,10 +50,8 @@ export async function startWithSink(cfg, flags = []) {
   try {
     const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
     const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
-    const argv = [...flags, ...cfg.args, cfg.app];
-    child = PIN
-      ? spawn('taskset', ['-c', PIN.app, process.execPath, ...argv], { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] })
-      : spawn(process.execPath, argv, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [command, argv] = onAppCpu(PIN, process.execPath, [...flags, ...cfg.args, cfg.app]);
+    child = spawn(command, argv, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] });
     const [, port] = await lineFrom(child, /listening (\d+)/);
     return { child, port, stop };
   } catch (err) {

@@ -26,3 +26,8 @@ function pin() {
   }
   return { app: String(cpus - 1), harness };
 }
+
+/** `node args` as a command line: on the app's CPU when pinned (`pin` from pinToOtherCpus), as it is otherwise. */
+export function onAppCpu(pin, node, args) {
+  return pin ? ['taskset', ['-c', pin.app, node, ...args]] : [node, args];
+}

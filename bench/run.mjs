@@ -27,7 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, PRELOAD, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
 import { usersLoad } from './load.mjs';
-import { pinToOtherCpus } from './pin.mjs';
+import { onAppCpu, pinToOtherCpus } from './pin.mjs';
 
 const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
 const ROUNDS = num(process.env.ROUNDS, 3);
@@ -77,7 +77,7 @@ if (configs.some((c) => c.args.includes(PRELOAD))) {
 // pipe this process reads.
 function spawnUntil(args, env, re, { pin = false, timeoutMs = 30_000, toFile = false } = {}) {
   const t0 = process.hrtime.bigint();
-  const [command, argv] = pin && PIN ? ['taskset', ['-c', PIN.app, NODE, ...args]] : [NODE, args];
+  const [command, argv] = onAppCpu(pin && PIN, NODE, args);
   const file = toFile ? join(mkdtempSync(join(tmpdir(), 'bench-stdout-')), 'stdout') : null;
   const fd = file ? openSync(file, 'w') : null;
   const child = spawn(command, argv, { cwd: HERE, env, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
