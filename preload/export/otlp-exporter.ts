@@ -1,8 +1,9 @@
-// Sends encoded spans and log records (export/otlp-encoding.ts) through the SDK's own OTLP
-// transports: the gRPC export delegate of @opentelemetry/otlp-grpc-exporter-base, or the
-// http/protobuf one of @opentelemetry/otlp-exporter-base, with our serializer plugged in.
-// Retries, timeouts, compression, headers and TLS are theirs. Loaded on first export, so a
-// process that never exports never loads gRPC.
+// Sends encoded spans and log records (export/otlp-encoding.ts) through the SDK's OTLP export
+// delegate (@opentelemetry/otlp-exporter-base: timeouts, concurrency, retries, self-metrics), with
+// our serializer plugged in: over gRPC with the SDK's configuration (@opentelemetry/
+// otlp-grpc-exporter-base: endpoint, headers, TLS, compression) and our transport
+// (grpc-transport.ts, grpc-js without a copy of each request), or over http/protobuf with the
+// SDK's own delegate. Loaded on first export, so a process that never exports never loads gRPC.
 import type { ChannelCredentials, Metadata } from '@grpc/grpc-js';
 import type { Resource } from '@opentelemetry/resources';
 import type { OtlpConfig } from '../config';
@@ -10,6 +11,7 @@ import { reportOnce } from '../report';
 import { MAX_CONCURRENT_EXPORTS, type Exporter } from './batcher';
 import { sendSync } from './exit-send';
 import type { InstrumentationScope } from '../trace/span';
+import { GrpcTransport } from './grpc-transport';
 import { EncodedRequestSerializer, encodeResource, type ExportRequest } from './otlp-encoding';
 import { ProtobufWriter } from './protobuf-writer';
 import { WriterPool } from './writer-pool';
@@ -20,7 +22,6 @@ export const SIGNALS = {
   traces: {
     env: 'TRACES',
     httpPath: 'v1/traces',
-    grpcService: 'TraceExportService',
     grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
     component: 'span_exporter',
     item: 'span',
@@ -28,7 +29,6 @@ export const SIGNALS = {
   logs: {
     env: 'LOGS',
     httpPath: 'v1/logs',
-    grpcService: 'LogsExportService',
     grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
     component: 'log_exporter',
     item: 'log',
@@ -88,9 +88,12 @@ function createDelegate(signal: Signal, otlp: OtlpConfig, serializer: EncodedReq
   const counter = { name: signal.item, countItems: (request: ExportRequest) => request.batch.count };
   const compression = otlp.compression as never;
   if (otlp.protocol === 'grpc') {
-    const base = require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
-    const options = base.convertLegacyOtlpGrpcOptions({ url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, ...grpcConnection(otlp) }, signal.env);
-    return base.createOtlpGrpcExportDelegate(options, serializer, `otlp_grpc_${signal.component}`, counter, undefined, signal.grpcService, signal.grpcPath) as unknown as ExportDelegate;
+    const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
+    const grpcBase = require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
+    const options = grpcBase.convertLegacyOtlpGrpcOptions({ url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, ...grpcConnection(otlp) }, signal.env);
+    const metrics = grpcBase.createOtlpGrpcExporterMetrics(`otlp_grpc_${signal.component}`, counter, options.url, undefined);
+    const transport = new GrpcTransport({ address: options.url, credentials: options.credentials, metadata: options.metadata, compression: options.compression, grpcPath: signal.grpcPath });
+    return base.createOtlpNetworkExportDelegate(options, serializer, metrics, transport) as unknown as ExportDelegate;
   }
   if (otlp.protocol === 'http/json') reportOnce(`OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported for ${signal.env.toLowerCase()}; sending http/protobuf to the same endpoint`);
   const http = require('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');
