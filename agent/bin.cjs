@@ -9,8 +9,14 @@
 // agent's own JavaScript is small and mostly waits: Sparkplug's baseline code alone is about 1 MB;
 // WebAssembly, which undici's HTTP parser is, stays on its baseline compiler) and a heap tuned
 // for size. Without them the optimizing compilers alone add
-// 20-30 MB under probe load (bench/agent-footprint.mjs measures both). Flags given to node
-// explicitly are kept; `node <flags> dist/agent/main.js` skips all of this.
+// 20-30 MB under probe load (bench/agent-footprint.mjs measures both). The old generation is
+// capped at 64 MB (the agent keeps about 10 MB live; deploy/ limits its container to 96 MiB,
+// so the cap fails first and says so): V8 sizes the steps by which it lets the
+// heap grow between full collections by this limit, and with the default (4 GB on a machine
+// with 24 GB) the probes' garbage waited for a full collection until the agent was 4 MB
+// larger; with 64 MB, 1-1.5 MB (bench/README.md). Flags given to node explicitly are kept, and
+// come later, so `node --max-old-space-size=256 agent/bin.cjs` raises the cap;
+// `node <flags> dist/agent/main.js` skips all of this.
 globalThis[Symbol.for('nodetel.agent')] = true;
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 15)) {
@@ -18,7 +24,7 @@ if (major < 22 || (major === 22 && minor < 15)) {
   process.exit(1);
 }
 
-const LEAN = ['--max-semi-space-size=1', '--no-opt', '--no-maglev', '--no-sparkplug', '--liftoff-only', '--optimize-for-size'];
+const LEAN = ['--max-semi-space-size=1', '--max-old-space-size=64', '--no-opt', '--no-maglev', '--no-sparkplug', '--liftoff-only', '--optimize-for-size'];
 if (!process.execArgv.includes('--optimize-for-size') && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...LEAN, ...process.execArgv, __filename, ...process.argv.slice(2)], process.env);
 }
