@@ -31,6 +31,7 @@ export class GrpcTransport implements IExporterTransport {
   private client: Client | undefined;
   private metadata: Metadata | undefined;
   private deadlinesExceeded = 0;
+  private shutDown = false;
 
   constructor(private readonly options: GrpcTransportOptions) {}
 
@@ -51,18 +52,24 @@ export class GrpcTransport implements IExporterTransport {
           return;
         }
         resolve({ status: 'failure', error });
-        if ((error as ServiceError).code === DEADLINE_EXCEEDED && ++this.deadlinesExceeded > MAX_DEADLINES_EXCEEDED) this.shutdown();
+        if ((error as ServiceError).code === DEADLINE_EXCEEDED && ++this.deadlinesExceeded > MAX_DEADLINES_EXCEEDED) this.closeChannel();
       });
     });
   }
 
   shutdown(): void {
+    this.shutDown = true;
+    this.closeChannel();
+  }
+
+  private closeChannel(): void {
     this.client?.close();
     this.client = undefined;
   }
 
-  /** The channel, made on the first export (grpc-js is loaded only then). */
+  /** The channel, made on the first export (grpc-js is loaded only then), and again after closeChannel(). */
   private connect(): { client: Client; metadata: Metadata } {
+    if (this.shutDown) throw new Error('the OTLP exporter has been shut down');
     this.metadata ??= this.options.metadata();
     if (!this.client) {
       const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
