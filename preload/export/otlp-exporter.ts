@@ -1,9 +1,9 @@
 // Sends encoded spans and log records (export/otlp-encoding.ts) through the SDK's OTLP export
-// delegate (@opentelemetry/otlp-exporter-base: timeouts, concurrency, retries, self-metrics), with
+// delegate (@opentelemetry/otlp-exporter-base: timeouts, concurrency, self-metrics), with
 // our serializer plugged in: over gRPC with the SDK's configuration (@opentelemetry/
 // otlp-grpc-exporter-base: endpoint, headers, TLS, compression) and our transport
 // (grpc-transport.ts, grpc-js without a copy of each request), or over http/protobuf with the
-// SDK's own delegate. Loaded on first export, so a process that never exports never loads gRPC.
+// SDK's own delegate (which also retries). Loaded on first export, so a process that never exports never loads gRPC.
 import type { ChannelCredentials, Metadata } from '@grpc/grpc-js';
 import type { Resource } from '@opentelemetry/resources';
 import type { OtlpConfig } from '../config';
