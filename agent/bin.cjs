@@ -9,13 +9,17 @@
 // agent's own JavaScript is small and mostly waits: Sparkplug's baseline code alone is about 1 MB;
 // WebAssembly, which undici's HTTP parser is, stays on its baseline compiler) and a heap tuned
 // for size. Without them the optimizing compilers alone add
-// 20-30 MB under probe load (bench/agent-footprint.mjs measures both). The old generation is
-// capped at 64 MB (the agent keeps about 10 MB live; deploy/ limits its container to 96 MiB,
-// so the cap fails first and says so): V8 sizes the steps by which it lets the
-// heap grow between full collections by this limit, and with the default (4 GB on a machine
-// with 24 GB) the probes' garbage waited for a full collection until the agent was 4 MB
-// larger; with 64 MB, 1-1.5 MB (bench/README.md). Flags given to node explicitly are kept, and
-// come later, so `node --max-old-space-size=256 agent/bin.cjs` raises the cap;
+// 20-30 MB under probe load (bench/agent-footprint.mjs measures both).
+// Every probe's connection leaves garbage that only a full collection frees (V8 keeps the
+// handles Node wraps through scavenges), so two flags make those come sooner: the old generation
+// is capped at 64 MB (the agent keeps about 10 MB live; deploy/ limits its container to 96 MiB,
+// so the cap fails first and says so), which makes V8 let the heap grow by smaller steps than
+// with its default (4 GB on a machine with 24 GB); and V8's incremental marking starts as soon
+// as the old generation is past a tenth of the size at which V8 would collect it (at once past a
+// fifth; V8's own trigger waits until it is nearly there). All six check kinds + OTLP then
+// peak at 58-60 MB under 100 or 1,000 probes/s, against 60-62 and 64-67 with neither
+// (bench/README.md). Flags given to node explicitly are kept, and come later, so
+// `node --max-old-space-size=256 agent/bin.cjs` raises the cap;
 // `node <flags> dist/agent/main.js` skips all of this.
 globalThis[Symbol.for('nodetel.agent')] = true;
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -24,7 +28,7 @@ if (major < 22 || (major === 22 && minor < 15)) {
   process.exit(1);
 }
 
-const LEAN = ['--max-semi-space-size=1', '--max-old-space-size=64', '--no-opt', '--no-maglev', '--no-sparkplug', '--liftoff-only', '--optimize-for-size'];
+const LEAN = ['--max-semi-space-size=1', '--max-old-space-size=64', '--incremental-marking-soft-trigger=10', '--incremental-marking-hard-trigger=20', '--no-opt', '--no-maglev', '--no-sparkplug', '--liftoff-only', '--optimize-for-size'];
 if (!process.execArgv.includes('--optimize-for-size') && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...LEAN, ...process.execArgv, __filename, ...process.argv.slice(2)], process.env);
 }
