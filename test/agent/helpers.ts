@@ -3,7 +3,6 @@
 // can close to make a dependency unreachable, and polling of the probe endpoints.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runScript, startApp, type RunningApp, type ScriptResult } from '../helpers/app.ts';
@@ -164,85 +163,7 @@ export async function waitFor<T>(read: () => Promise<T>, until: (value: T) => bo
   }
 }
 
-/**
- * A TCP proxy on 127.0.0.1 in front of a dependency. close() makes it unreachable (the listener
- * is closed and every connection through it destroyed); open() listens again on the same port.
- * `accepted` counts the connections that came through: what the dependency saw from the agent.
- */
-export interface TcpProxy {
-  port: number;
-  accepted: number;
-  /** Connections open right now. */
-  readonly open: number;
-  /** The local ports of the proxy's connections to the dependency: how the server sees them. */
-  upstreamPorts: Set<number>;
-  close(): Promise<void>;
-  reopen(): Promise<void>;
-  /** The next n connections are accepted and destroyed at once (a blip). */
-  failNext(n: number): void;
-}
-
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
-  const sockets = new Set<net.Socket>();
-  let failing = 0;
-  const server = net.createServer((client) => {
-    proxy.accepted++;
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => {});
-    if (failing > 0) {
-      failing--;
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(targetPort, targetHost);
-    sockets.add(upstream);
-    upstream.once('connect', () => proxy.upstreamPorts.add(upstream.localPort!));
-    upstream.on('close', () => {
-      sockets.delete(upstream);
-      client.destroy();
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  const listen = (port: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  await listen(0);
-  const port = (server.address() as net.AddressInfo).port;
-  const proxy: TcpProxy = {
-    port,
-    accepted: 0,
-    upstreamPorts: new Set(),
-    get open() {
-      return sockets.size;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-      }),
-    reopen: () => listen(port),
-    failNext(n) {
-      failing = n;
-    },
-  };
-  proxies.push(proxy);
-  return proxy;
-}
-
-const proxies: TcpProxy[] = [];
-
-export async function closeProxies(): Promise<void> {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-}
+export { closeProxies, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 /**
  * A compiled module of the agent, for unit tests. dist/ has no .d.ts, and importing the agent's

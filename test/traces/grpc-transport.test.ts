@@ -2,14 +2,15 @@
 // under the SDK's export delegate: it must keep what the SDK's transport does (the OTLP headers as
 // gRPC metadata, gzip when asked), and it hands grpc-js a view of each request's bytes in a
 // writer that later batches reuse, instead of a copy.
-import { createServer, connect, type AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { startApp } from '../helpers/app.ts';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { closeProxies, startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 const open: { close?: () => Promise<void>; stop?: () => Promise<unknown> }[] = [];
 afterEach(async () => {
   for (const thing of open.splice(0)) await (thing.stop?.() ?? thing.close?.());
+  await closeProxies();
 });
 
 it('sends the OTLP headers as gRPC metadata with spans and log records', async () => {
@@ -41,19 +42,10 @@ it('compresses with gzip when OTEL_EXPORTER_OTLP_COMPRESSION says so', async () 
   open.push(receiver);
   /** Bytes the app sends the Collector (through a proxy that counts them) for 100 spans in one batch. */
   const bytesFor = async (compression: string): Promise<number> => {
-    let bytes = 0;
-    const proxy = createServer((client) => {
-      const upstream = connect(Number(new URL(receiver.endpoint).port), '127.0.0.1');
-      client.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      client.pipe(upstream).pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    open.push({ close: () => new Promise<void>((resolve) => proxy.close(() => resolve())) });
+    const proxy = await startTcpProxy(Number(new URL(receiver.endpoint).port));
     const app = await startApp('node-http.cjs', {
       env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
         OTEL_EXPORTER_OTLP_COMPRESSION: compression,
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100',
         OTEL_BSP_SCHEDULE_DELAY: '60000',
@@ -65,7 +57,7 @@ it('compresses with gzip when OTEL_EXPORTER_OTLP_COMPRESSION says so', async () 
     for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 10 }, (_, j) => fetch(`${app.url}/users/${i * 10 + j}`).then((r) => r.arrayBuffer())));
     await receiver.waitFor(() => receiver.spans.length >= before + 100, { what: `100 spans (${compression})` });
     await app.stop('SIGTERM');
-    return bytes;
+    return proxy.bytesFromClients;
   };
   const plain = await bytesFor('none');
   const gzipped = await bytesFor('gzip');
