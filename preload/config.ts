@@ -26,6 +26,10 @@ export interface OtlpConfig {
   compression: 'gzip' | 'none';
   /** gRPC without TLS. */
   insecure: boolean;
+  /** PEM files for gRPC over TLS: the CA that signed the Collector's certificate, and a client key and certificate for mutual TLS. */
+  certificate?: string;
+  clientKey?: string;
+  clientCertificate?: string;
 }
 
 export interface BatchConfig {
@@ -289,6 +293,9 @@ class Reader {
       timeoutMillis: this.number(`OTEL_EXPORTER_OTLP_${signal}_TIMEOUT`, this.number('OTEL_EXPORTER_OTLP_TIMEOUT', 10000, { min: 1 }), { min: 1 }),
       compression: this.oneOf(`OTEL_EXPORTER_OTLP_${signal}_COMPRESSION`, this.oneOf('OTEL_EXPORTER_OTLP_COMPRESSION', 'none', compressions), compressions),
       insecure: this.bool(`OTEL_EXPORTER_OTLP_${signal}_INSECURE`, this.bool('OTEL_EXPORTER_OTLP_INSECURE', false)),
+      certificate: this.string(`OTEL_EXPORTER_OTLP_${signal}_CERTIFICATE`) ?? this.string('OTEL_EXPORTER_OTLP_CERTIFICATE'),
+      clientKey: this.string(`OTEL_EXPORTER_OTLP_${signal}_CLIENT_KEY`) ?? this.string('OTEL_EXPORTER_OTLP_CLIENT_KEY'),
+      clientCertificate: this.string(`OTEL_EXPORTER_OTLP_${signal}_CLIENT_CERTIFICATE`) ?? this.string('OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE'),
     };
   }
 

@@ -1,17 +1,15 @@
 // Sends encoded spans and log records (export/otlp-encoding.ts) through the SDK's OTLP export
 // delegate (@opentelemetry/otlp-exporter-base: timeouts, concurrency, self-metrics), with
-// our serializer plugged in: over gRPC with the SDK's configuration (@opentelemetry/
-// otlp-grpc-exporter-base: endpoint, headers, TLS, compression) and our transport
-// (grpc-transport.ts, grpc-js without a copy of each request), or over http/protobuf with the
-// SDK's own delegate (which also retries). Loaded on first export, so a process that never exports never loads gRPC.
-import type { ChannelCredentials, Metadata } from '@grpc/grpc-js';
+// our serializer plugged in: over gRPC with our transport (grpc-transport.ts: node:http2, the
+// request's bytes sent as they are), or over http/protobuf with the SDK's own delegate (which
+// also retries). Loaded on first export, so a process that never exports never loads HTTP/2.
 import type { Resource } from '@opentelemetry/resources';
 import type { OtlpConfig } from '../config';
 import { reportOnce } from '../report';
 import { MAX_CONCURRENT_EXPORTS, type Exporter } from './batcher';
 import { sendSync } from './exit-send';
 import type { InstrumentationScope } from '../trace/span';
-import { GrpcTransport } from './grpc-transport';
+import { grpcExportDelegate } from './grpc-transport';
 import { EncodedRequestSerializer, encodeResource, type ExportRequest } from './otlp-encoding';
 import { ProtobufWriter } from './protobuf-writer';
 import { WriterPool } from './writer-pool';
@@ -74,26 +72,13 @@ export function createOtlpExporter(signal: Signal, otlp: OtlpConfig, getResource
   };
 }
 
-/** gRPC metadata from the OTLP headers, and plaintext credentials for http:// or OTEL_EXPORTER_OTLP_*_INSECURE. */
-export function grpcConnection(otlp: OtlpConfig): { metadata: Metadata; credentials: ChannelCredentials | undefined } {
-  const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-  const metadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(otlp.headers)) metadata.set(key, value);
-  const plaintext = otlp.insecure || otlp.url.startsWith('http:');
-  return { metadata, credentials: plaintext ? grpc.credentials.createInsecure() : undefined };
-}
-
 function createDelegate(signal: Signal, otlp: OtlpConfig, serializer: EncodedRequestSerializer): ExportDelegate {
   /** What the transports' self-observability counts per request (as the SDK's own helpers). */
   const counter = { name: signal.item, countItems: (request: ExportRequest) => request.batch.count };
   const compression = otlp.compression as never;
   if (otlp.protocol === 'grpc') {
-    const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
-    const grpcBase = require('@opentelemetry/otlp-grpc-exporter-base') as typeof import('@opentelemetry/otlp-grpc-exporter-base');
-    const options = grpcBase.convertLegacyOtlpGrpcOptions({ url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression, ...grpcConnection(otlp) }, signal.env);
-    const metrics = grpcBase.createOtlpGrpcExporterMetrics(`otlp_grpc_${signal.component}`, counter, options.url, undefined);
-    const transport = new GrpcTransport({ address: options.url, credentials: options.credentials, metadata: options.metadata, compression: options.compression, grpcPath: signal.grpcPath });
-    return base.createOtlpNetworkExportDelegate(options, serializer, metrics, transport) as unknown as ExportDelegate;
+    // The batcher bounds the exports in flight; the delegate's own limit is the same.
+    return grpcExportDelegate(otlp, signal.grpcPath, serializer, `otlp_grpc_${signal.component}`, counter, MAX_CONCURRENT_EXPORTS) as unknown as ExportDelegate;
   }
   if (otlp.protocol === 'http/json') reportOnce(`OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported for ${signal.env.toLowerCase()}; sending http/protobuf to the same endpoint`);
   const http = require('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');

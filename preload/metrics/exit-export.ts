@@ -9,9 +9,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { Config } from '../config';
 import { sendSync } from '../export/exit-send';
 import { VERSION } from '../version';
-import type { LeanMetrics } from './sdk';
-
-const GRPC_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+import { METRICS_GRPC_PATH, type LeanMetrics } from './sdk';
 
 export function sendLeanMetricsSync(config: Config, resource: Resource, lean: LeanMetrics[], timeoutMillis: number): void {
   if (config.metrics.exporter !== 'otlp') return;
@@ -19,5 +17,5 @@ export function sendLeanMetricsSync(config: Config, resource: Resource, lean: Le
   if (metrics.length === 0) return;
   const { ProtobufMetricsSerializer } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
   const body = ProtobufMetricsSerializer.serializeRequest({ resource, scopeMetrics: [{ scope: { name: 'nodetel', version: VERSION }, metrics }] });
-  if (body) sendSync({ ...config.metrics.otlp, grpcPath: GRPC_PATH }, body, timeoutMillis);
+  if (body) sendSync({ ...config.metrics.otlp, grpcPath: METRICS_GRPC_PATH }, body, timeoutMillis);
 }

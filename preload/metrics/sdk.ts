@@ -7,9 +7,11 @@ import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider, MetricData, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Config, Temporality } from '../config';
-import { grpcConnection } from '../export/otlp-exporter';
+import { grpcExportDelegate } from '../export/grpc-transport';
 import { VERSION } from '../version';
 import { observeRuntime } from './runtime';
+
+export const METRICS_GRPC_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
 export interface MetricsPipeline {
   provider: MeterProvider;
@@ -59,8 +61,12 @@ function createExporter(config: Config): PushMetricExporter {
   }[config.metrics.temporality];
   const common = { url: otlp.url, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression as never, temporalityPreference };
   if (otlp.protocol === 'grpc') {
-    const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc');
-    return new OTLPMetricExporter({ ...common, ...grpcConnection(otlp) });
+    // The SDK's gRPC metric exporter is this same base class over its delegate; ours sends through
+    // the channel the spans and log records use (export/grpc-channel.ts), so grpc-js never loads.
+    const { OTLPMetricExporterBase } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+    const { ProtobufMetricsSerializer, MetricsExporterMetricsHelper } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
+    const delegate = grpcExportDelegate(otlp, METRICS_GRPC_PATH, ProtobufMetricsSerializer, 'otlp_grpc_metric_exporter', MetricsExporterMetricsHelper);
+    return new OTLPMetricExporterBase(delegate, { temporalityPreference });
   }
   if (otlp.protocol === 'http/json') {
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');

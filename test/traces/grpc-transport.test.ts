@@ -1,10 +1,15 @@
-// Spans and log records go over gRPC through a transport of ours (preload/export/grpc-transport.ts)
-// under the SDK's export delegate: it must keep what the SDK's transport does (the OTLP headers as
-// gRPC metadata, gzip when asked), and it hands grpc-js a view of each request's bytes in a
-// writer that later batches reuse, instead of a copy.
+// Spans, log records and metrics go over gRPC through a channel of ours on node:http2
+// (preload/export/grpc-channel.ts) under the SDK's export delegate: it must keep what the SDK's
+// grpc-js transport does (the OTLP headers as gRPC metadata, gzip when asked, TLS with the CA and
+// client certificate the OTLP variables name), and it sends each request's bytes as they are in
+// a writer that later batches reuse, instead of a copy.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startApp } from '../helpers/app.ts';
-import { startOtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { startOtlpReceiver, type ReceiverTls } from '../helpers/otlp-receiver.ts';
 import { closeProxies, startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 const open: { close?: () => Promise<void>; stop?: () => Promise<unknown> }[] = [];
@@ -33,7 +38,7 @@ it('sends the OTLP headers as gRPC metadata with spans and log records', async (
   expect(receiver.headers).toHaveLength(receiver.requests.traces + receiver.requests.logs);
   for (const headers of receiver.headers) {
     expect(headers).toMatchObject({ 'x-tenant': 'acme', 'x-scope': 'team a' });
-    expect(headers['user-agent']).toMatch(/^nodetel\/\d+\.\d+\.\d+ /);
+    expect(headers['user-agent']).toMatch(/^nodetel\/\d+\.\d+\.\d+$/);
   }
 });
 
@@ -80,4 +85,55 @@ it('delivers every span of many batches in flight once, as recorded, each reques
   expect(receiver.spans).toHaveLength(400);
   expect(new Set(receiver.spans.map((s) => s.attributes['url.path']))).toEqual(new Set(Array.from({ length: 400 }, (_, i) => `/users/${i}`)));
   expect(receiver.spans.filter((s) => s.attributes['http.response.status_code'] !== 200 || s.name !== 'GET')).toEqual([]);
+});
+
+/** A CA, a certificate it signed for 127.0.0.1 (the Collector's) and one for a client, as PEM files. */
+function certificates(): { dir: string; ca: string; serverKey: string; serverCert: string; clientKey: string; clientCert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'nodetel-otlp-tls-'));
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=test CA');
+  for (const [name, subject, extension] of [
+    ['server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1'],
+    ['client', '/CN=app', 'extendedKeyUsage=clientAuth'],
+  ]) {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject!);
+    execFileSync('sh', ['-c', `printf '%s' '${extension}' > ${file(`${name}.ext`)}`]);
+    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(`${name}.pem`), '-days', '1', '-extfile', file(`${name}.ext`));
+  }
+  return { dir, ca: file('ca.pem'), serverKey: file('server.key'), serverCert: file('server.pem'), clientKey: file('client.key'), clientCert: file('client.pem') };
+}
+
+it('sends spans, log records and metrics over TLS, trusting the CA of OTEL_EXPORTER_OTLP_CERTIFICATE and showing the client certificate it names', async () => {
+  const pem = certificates();
+  const tls: ReceiverTls = { key: readFileSync(pem.serverKey), cert: readFileSync(pem.serverCert), clientCa: readFileSync(pem.ca) };
+  const receiver = await startOtlpReceiver({ tls });
+  open.push(receiver);
+  expect(receiver.endpoint).toMatch(/^https:/);
+  const env = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_CERTIFICATE: pem.ca,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_BLRP_SCHEDULE_DELAY: '100',
+    OTEL_METRIC_EXPORT_INTERVAL: '200',
+  };
+  const app = await startApp('node-http.cjs', { env: { ...env, OTEL_EXPORTER_OTLP_CLIENT_KEY: pem.clientKey, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: pem.clientCert } });
+  open.push(app);
+  await fetch(`${app.url}/users/7`).then((r) => r.arrayBuffer());
+  await receiver.waitFor(() => receiver.spans.length >= 1 && receiver.logs.some((l) => l.eventName === 'http.server.access') && receiver.metrics.some((m) => m.name === 'http.server.request.duration'), {
+    what: 'the span, its access-log record and its duration metric over TLS',
+  });
+  expect(receiver.spans[0]!.attributes['url.path']).toBe('/users/7');
+  await app.stop();
+
+  // Without the client certificate this Collector refuses the connection: nothing arrives, and the
+  // app says so once per signal instead of failing.
+  receiver.reset();
+  const anonymous = await startApp('node-http.cjs', { env });
+  open.push(anonymous);
+  await fetch(`${anonymous.url}/users/8`).then((r) => r.arrayBuffer());
+  // SIGTERM, which the app does not handle: the preload flushes, then the app dies of it as it would have.
+  expect(await anonymous.stop('SIGTERM')).toEqual({ code: null, signal: 'SIGTERM' });
+  expect(receiver.requests).toEqual({ traces: 0, metrics: 0, logs: 0 });
+  expect(anonymous.stderr()).toMatch(/spans export failed \(Error: gRPC status 14 UNAVAILABLE: .*certificate required/);
 });
