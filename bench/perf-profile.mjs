@@ -6,7 +6,8 @@
 //
 //   ./run.sh perf <config> [seconds=8]      RATE (req/s, default 4000), WARM (s, default 6), APP_LOG as in run.mjs,
 //                                           TOP=n: under each part, its n heaviest JavaScript functions (a sample
-//                                           goes to the innermost JS frame, so builtins count for their caller)
+//                                           goes to the innermost JS frame, so builtins count for their caller),
+//                                           PERF_SCRIPT=file: also keep every sample's stack (`perf script`) there
 //
 // Each sample goes to the outermost part of the preload on its stack (the server span's
 // subscribers, the access log, the console hook, the log pipeline, metrics, the export through
@@ -15,7 +16,7 @@
 // parts against the bare total, not as microseconds of a real run. Needs `perf` (Debian:
 // linux-perf) and a kernel that lets it sample (cpu-clock works without hardware counters).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_LOG_ENV, BENCH_DIR as HERE, configAndSeconds } from './configs.mjs';
@@ -107,6 +108,7 @@ try {
   const script = execFileSync('perf', ['script', '-i', data, '-F', 'comm,ip,sym'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
   console.log(`${name}${APP_LOG_ENV.LOG_PER_REQUEST ? ` (APP_LOG=${APP_LOG_ENV.LOG_PER_REQUEST})` : ''}: ${RATE} req/s, ${seconds} s recorded after ${WARM} s, ${requests} requests in the window`);
   process.stdout.write(attribute(script, requests, HZ));
+  if (process.env.PERF_SCRIPT) writeFileSync(process.env.PERF_SCRIPT, script);
 } finally {
   await stop();
   rmSync(data, { force: true });
