@@ -54,7 +54,11 @@ export class ProtobufWriter {
   }
 
   tag(field: number, wireType: number): void {
-    this.varint((field << 3) | wireType);
+    const tag = (field << 3) | wireType;
+    if (tag > 127) return this.varint(tag);
+    // Every field we write has a one-byte tag: no loop for them.
+    this.ensure(1);
+    this.buffer[this.pos++] = tag;
   }
 
   varintField(field: number, value: number): void {
@@ -65,8 +69,7 @@ export class ProtobufWriter {
   fixed32Field(field: number, value: number): void {
     this.tag(field, WIRE_FIXED32);
     this.ensure(4);
-    this.buffer.writeUInt32LE(value >>> 0, this.pos);
-    this.pos += 4;
+    this.uint32le(value >>> 0);
   }
 
   doubleField(field: number, value: number): void {
@@ -86,9 +89,19 @@ export class ProtobufWriter {
     const aHi = Math.floor(a / 65536);
     const c = (a % 65536) * 65536 + b;
     this.ensure(8);
-    this.buffer.writeUInt32LE(c % 4294967296, this.pos);
-    this.buffer.writeUInt32LE((aHi + Math.floor(c / 4294967296)) >>> 0, this.pos + 4);
-    this.pos += 8;
+    this.uint32le(c % 4294967296);
+    this.uint32le((aHi + Math.floor(c / 4294967296)) >>> 0);
+  }
+
+  /** Four little-endian bytes at pos (room ensured by the caller): Buffer#writeUInt32LE checks its arguments on every call. */
+  private uint32le(value: number): void {
+    const b = this.buffer;
+    const at = this.pos;
+    b[at] = value;
+    b[at + 1] = value >>> 8;
+    b[at + 2] = value >>> 16;
+    b[at + 3] = value >>> 24;
+    this.pos = at + 4;
   }
 
   stringField(field: number, value: string): void {
@@ -138,13 +151,25 @@ export class ProtobufWriter {
     this.pos += bytes.length;
   }
 
-  /** An id given as lowercase hex, written as its bytes. */
+  /**
+   * An id given as lowercase hex, written as its bytes. A request's span and each of its log
+   * records carry the same trace and span ids, so the last id of each length is kept decoded.
+   */
   hexField(field: number, hex: string): void {
     const length = hex.length >>> 1;
     this.tag(field, WIRE_LENGTH);
     this.ensure(length + 1);
     const b = this.buffer;
     b[this.pos++] = length;
+    const last = length === 16 ? lastTraceId : length === 8 ? lastSpanId : undefined;
+    if (last !== undefined) {
+      if (last.hex !== hex) {
+        for (let i = 0; i < length; i++) last.bytes[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+        last.hex = hex;
+      }
+      for (let i = 0; i < length; i++) b[this.pos++] = last.bytes[i]!;
+      return;
+    }
     for (let i = 0; i < hex.length; i += 2) b[this.pos++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
   }
 
@@ -182,6 +207,10 @@ export class ProtobufWriter {
     this.buffer = grown;
   }
 }
+
+/** The last trace id and span id written (by any writer: they are only ever read right after). */
+const lastTraceId = { hex: '', bytes: new Uint8Array(16) };
+const lastSpanId = { hex: '', bytes: new Uint8Array(8) };
 
 function nibble(code: number): number {
   return code <= 57 ? code - 48 : (code | 32) - 87; // '0'-'9', then 'a'-'f' in either case

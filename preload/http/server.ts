@@ -45,6 +45,18 @@ export interface ServerTracingOptions {
 
 export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }: ServerTracingOptions): void {
   timeServerRequests();
+  /**
+   * server.address and server.port from the Host header, the address masked (the client wrote it):
+   * a server sees the same few Host headers again and again, so the last one is kept worked out.
+   */
+  let lastHost: { header: string | undefined; defaultPort: number; address: string | undefined; port: number } | undefined;
+  const serverAddress = (header: string | undefined, defaultPort: number): { address: string | undefined; port: number } => {
+    if (lastHost === undefined || lastHost.header !== header || lastHost.defaultPort !== defaultPort) {
+      const { address, port } = parseHost(header, defaultPort);
+      lastHost = { header, defaultPort, address: address && redactor.string(address), port };
+    }
+    return lastHost;
+  };
   subscribe(
     'http.server.request.start',
     guarded('http server tracing', (message) => {
@@ -66,7 +78,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
       response.setHeader(REQUEST_ID_HEADER, requestId);
       if (span instanceof RecordedSpan) {
         const encrypted = socket?.encrypted === true;
-        const host = parseHost(headers.host, encrypted ? 443 : 80);
+        const host = serverAddress(headers.host, encrypted ? 443 : 80);
         const a = span.attributes;
         a['http.request.method'] = method;
         if (method === '_OTHER' && request.method) a['http.request.method_original'] = request.method;
@@ -76,7 +88,7 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
         // are not redacted again at end.
         a['url.path'] = redactor.string(path);
         if (q !== -1) a['url.query'] = redactor.queryString(url.slice(q + 1));
-        if (host.address) a['server.address'] = redactor.string(host.address);
+        if (host.address) a['server.address'] = host.address;
         a['server.port'] = host.port;
         const client = socket?.remoteAddress;
         if (client) a['client.address'] = client;

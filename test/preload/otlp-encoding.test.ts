@@ -77,4 +77,18 @@ describe('the span encoder', () => {
       ['app', 1],
     ]);
   });
+
+  it('writes each span its own ids, whichever ids the span before it had', () => {
+    const ids = [
+      ['4bf92f3577b34da6a3ce929d0e0e4736', 'b7ad6b7169203331'],
+      ['0af7651916cd43dd8448eb211c80319c', '00f067aa0ba902b7'],
+      ['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331'],
+      ['4bf92f3577b34da6a3ce929d0e0e4736', 'B7AD6B7169203331'],
+    ];
+    const spans = ids.map(([traceId, spanId]) => new RecordedSpan(sink, scope, { traceId, spanId, traceFlags: 1 }, 'GET', 1, undefined, [1, 0]));
+    for (const s of spans) s.end([2, 0]);
+    const request = Request.decode(serializer.serializeRequest({ batch: { groups: [{ scope, bytes: encoded(...spans) }], count: spans.length }, writer: new ProtobufWriter() }));
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    expect(request.resourceSpans[0].scopeSpans[0].spans.map((s: { traceId: Uint8Array; spanId: Uint8Array }) => [hex(s.traceId), hex(s.spanId)])).toEqual(ids.map(([t, s]) => [t, s!.toLowerCase()]));
+  });
 });
