@@ -137,3 +137,24 @@ it('sends spans, log records and metrics over TLS, trusting the CA of OTEL_EXPOR
   expect(receiver.requests).toEqual({ traces: 0, metrics: 0, logs: 0 });
   expect(anonymous.stderr()).toMatch(/spans export failed \(Error: gRPC status 14 UNAVAILABLE: .*certificate required/);
 });
+
+it('connects again when the Collector comes back: what is exported after that arrives', async () => {
+  // A port where no Collector listens yet: the first exports fail (and are counted as dropped).
+  const first = await startOtlpReceiver();
+  const port = first.port;
+  await first.close();
+  const app = await startApp('node-http.cjs', {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+  });
+  open.push(app);
+  await fetch(`${app.url}/users/1`).then((r) => r.arrayBuffer());
+  const deadline = Date.now() + 10_000;
+  while (!app.stderr().includes('spans export failed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(app.stderr()).toMatch(/spans export failed \(Error: gRPC status 14 UNAVAILABLE: .*ECONNREFUSED/);
+
+  const receiver = await startOtlpReceiver({ port });
+  open.push(receiver);
+  await fetch(`${app.url}/users/2`).then((r) => r.arrayBuffer());
+  await receiver.waitFor(() => receiver.spans.some((s) => s.attributes['url.path'] === '/users/2'), { what: 'the span of the request made after the Collector came up' });
+  expect(receiver.spans.map((s) => s.attributes['url.path'])).toEqual(['/users/2']);
+});
