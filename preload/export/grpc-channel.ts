@@ -4,7 +4,7 @@
 // buffer (5 bytes of gRPC prefix, then a copy of the message), and on a Linux guest whose page
 // faults are dear that fresh ~200 KB buffer per export, with grpc-js's layers of call objects,
 // was two thirds of an export's CPU (bench/export-cost.mjs: 900-1,140 µs per 512-record export
-// with grpc-js, 330-450 here). Here the prefix and the caller's bytes go out as two writes of
+// with grpc-js, 290-450 here). Here the prefix and the caller's bytes go out as two writes of
 // one stream, and the caller's buffer is left as it was.
 import type * as Http2 from 'node:http2';
 import type { SecureContextOptions } from 'node:tls';

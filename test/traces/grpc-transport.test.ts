@@ -4,7 +4,7 @@
 // client certificate the OTLP variables name), and it sends each request's bytes as they are in
 // a writer that later batches reuse, instead of a copy.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ function certificates(): { dir: string; ca: string; serverKey: string; serverCer
     ['client', '/CN=app', 'extendedKeyUsage=clientAuth'],
   ]) {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject!);
-    execFileSync('sh', ['-c', `printf '%s' '${extension}' > ${file(`${name}.ext`)}`]);
+    writeFileSync(file(`${name}.ext`), extension!);
     openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(`${name}.pem`), '-days', '1', '-extfile', file(`${name}.ext`));
   }
   return { dir, ca: file('ca.pem'), serverKey: file('server.key'), serverCert: file('server.pem'), clientKey: file('client.key'), clientCert: file('client.pem') };
