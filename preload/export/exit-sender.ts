@@ -2,10 +2,8 @@
 // request on stdin: sends it (gRPC over node:http2, or http/protobuf) and exits 0 once the
 // Collector accepted it, 1 otherwise.
 import { gzipSync } from 'node:zlib';
-import { VERSION } from '../version';
 import type { ExitTarget } from './exit-send';
-import { GrpcChannel } from './grpc-channel';
-import { tlsFiles } from './grpc-transport';
+import { otlpChannel } from './grpc-transport';
 
 async function main(): Promise<void> {
   const target = JSON.parse(process.argv[2] ?? '{}') as ExitTarget;
@@ -17,14 +15,7 @@ async function main(): Promise<void> {
 }
 
 async function sendGrpc(target: ExitTarget, message: Buffer): Promise<void> {
-  const channel = new GrpcChannel({
-    url: target.url,
-    insecure: target.insecure,
-    tls: () => tlsFiles(target),
-    headers: target.headers,
-    userAgent: `nodetel/${VERSION}`,
-    gzip: target.compression === 'gzip',
-  });
+  const channel = otlpChannel(target);
   try {
     // exit-send.ts bounds the whole sender by the shutdown deadline.
     await channel.call(target.grpcPath, message, target.timeoutMillis);

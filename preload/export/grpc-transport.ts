@@ -50,14 +50,7 @@ export class GrpcTransport implements IExporterTransport {
     otlp: OtlpConfig,
     private readonly grpcPath: string,
   ) {
-    this.channel = new GrpcChannel({
-      url: otlp.url,
-      insecure: otlp.insecure,
-      tls: () => tlsFiles(otlp),
-      headers: otlp.headers,
-      userAgent: `nodetel/${VERSION}`,
-      gzip: otlp.compression === 'gzip',
-    });
+    this.channel = otlpChannel(otlp);
   }
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
@@ -81,8 +74,20 @@ export class GrpcTransport implements IExporterTransport {
   }
 }
 
+/** The channel to the Collector of one signal's OTLP settings (the exit sender's too). */
+export function otlpChannel(otlp: OtlpConfig): GrpcChannel {
+  return new GrpcChannel({
+    url: otlp.url,
+    insecure: otlp.insecure,
+    tls: () => tlsFiles(otlp),
+    headers: otlp.headers,
+    userAgent: `nodetel/${VERSION}`,
+    gzip: otlp.compression === 'gzip',
+  });
+}
+
 /** OTEL_EXPORTER_OTLP_[<SIGNAL>_]CERTIFICATE, _CLIENT_KEY and _CLIENT_CERTIFICATE, read when a connection is made. */
-export function tlsFiles(otlp: Pick<OtlpConfig, 'certificate' | 'clientKey' | 'clientCertificate'>): SecureContextOptions {
+function tlsFiles(otlp: OtlpConfig): SecureContextOptions {
   return {
     ...(otlp.certificate ? { ca: readFileSync(otlp.certificate) } : {}),
     ...(otlp.clientKey ? { key: readFileSync(otlp.clientKey) } : {}),
