@@ -86,8 +86,8 @@ export function start(): void {
     if (httpMetrics) measureHttpServers(httpMetrics, config.metrics.includeIgnoredPaths ? undefined : config.ignoredPaths);
   }
   if (logPipeline) {
-    // After the tracing subscribers: the access log reads the context they enter.
-    if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emitRedacted('http', r), redactor, config.ignoredPaths, config.logs.accessLogSampleRatio);
+    // After the tracing subscribers: the access log reads the context they keep on the request.
+    if (config.logs.accessLog && isInstrumentationEnabled(config, 'http')) logRequests((r) => logPipeline.emitRedacted('http', r), redactor, config.logs.accessLogSampleRatio);
     // The process is about to die: whatever waits for the SDK goes out now, the crash included.
     recordCrashes((r) => {
       logPipeline.emit('crash', r);

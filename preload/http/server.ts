@@ -6,7 +6,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, SpanKind, type Span, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api';
 import { REQUEST_ERROR, routeOf, type FrameworkRequest } from '../frameworks/route';
 import type { Redactor } from '../redact';
 import { guarded } from '../report';
@@ -19,10 +19,19 @@ import { normalizeMethod, parseHost, pathOf, serverErrorType } from './attribute
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
 import { ENDED_AT, STARTED_AT, timeServerRequests, type TimedRequest } from './request-times';
 
-const SPAN = Symbol('nodetel.serverSpan');
+const CONTEXT = Symbol('nodetel.requestContext');
 
 interface TracedRequest extends FrameworkRequest, TimedRequest {
-  [SPAN]?: Span;
+  /** The request's context (its span, its id), kept from its start for whatever reads it at its end. */
+  [CONTEXT]?: RequestContext;
+}
+
+/**
+ * The context a traced request was handled in, from its start to its end (the access log's
+ * record at the end is made in it); undefined for requests never traced (health checks).
+ */
+export function requestContextOf(request: IncomingMessage): RequestContext | undefined {
+  return (request as TracedRequest)[CONTEXT];
 }
 
 interface ServerMessage {
@@ -97,8 +106,9 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
         a['network.protocol.version'] = request.httpVersion;
         a['http.request.header.x-request-id'] = [loggedRequestId];
       }
-      request[SPAN] = span;
-      enterContext(new RequestContext(parent, span, requestId, loggedRequestId));
+      const context = new RequestContext(parent, span, requestId, loggedRequestId);
+      request[CONTEXT] = context;
+      enterContext(context);
     }),
   );
 
@@ -121,9 +131,8 @@ export function traceHttpServers({ tracer, propagator, ignoredPaths, redactor }:
 
 /** Ends the request's span: at its response's finish, or when its connection closed first (`aborted`). */
 function endSpan(request: TracedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
-  const span = request[SPAN];
-  if (!(span instanceof RecordedSpan)) return;
-  request[SPAN] = undefined;
+  const span = request[CONTEXT]?.span;
+  if (!(span instanceof RecordedSpan) || span.ended) return;
   const a = span.attributes;
   // An aborted response has a status code only if its head was sent.
   const status = aborted === undefined || response.headersSent ? response.statusCode : undefined;

@@ -1,38 +1,26 @@
 // One access-log record per request: method, route template, status, duration_ms, request_id
-// and user agent, at the response's finish, in the request's context (so it carries its trace).
-// Health checks are never logged. INFO records (status below 400) can be sampled by ratio to
-// cut the volume; WARN (4xx, and requests whose connection closed before the response was
-// complete) and ERROR (5xx) ones are always kept.
+// and user agent, at the response's finish, in the request's context as the server span's
+// subscriber kept it (http/server.ts), so it carries its trace. Health checks are never traced,
+// so never logged. INFO records (status below 400) can be sampled by ratio to cut the volume;
+// WARN (4xx, and requests whose connection closed before the response was complete) and ERROR
+// (5xx) ones are always kept.
 import { subscribe } from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
-import type { Context, LogRecord } from '@opentelemetry/api';
+import type { LogRecord } from '@opentelemetry/api';
 import { routeOf, type FrameworkRequest } from '../frameworks/route';
 import { ABORTED, ABORTED_REQUEST_CHANNEL, type AbortedRequest } from '../http/aborted-requests';
 import { normalizeMethod, pathOf } from '../http/attributes';
 import { ENDED_AT, STARTED_AT, timeServerRequests, type TimedRequest } from '../http/request-times';
+import { requestContextOf } from '../http/server';
 import type { Redactor } from '../redact';
 import { guarded } from '../report';
-import { LOGGED_REQUEST_ID_KEY, activeContext } from '../trace/context';
+import { LOGGED_REQUEST_ID_KEY } from '../trace/context';
 
-const CONTEXT = Symbol('nodetel.accessLog');
-
-interface LoggedRequest extends FrameworkRequest, TimedRequest {
-  /** The request's context, noted at its start for a request to be logged. */
-  [CONTEXT]?: Context;
-}
+type LoggedRequest = FrameworkRequest & TimedRequest;
 
 /** `emit` takes the record as it may leave the process: what came from the client is masked here. */
-export function logRequests(emit: (record: LogRecord) => void, redactor: Redactor, ignoredPaths: Set<string>, sampleRatio: number): void {
+export function logRequests(emit: (record: LogRecord) => void, redactor: Redactor, sampleRatio: number): void {
   timeServerRequests();
-  subscribe(
-    'http.server.request.start',
-    guarded('access log', (message) => {
-      const { request } = message as { request: LoggedRequest };
-      if (ignoredPaths.has(pathOf(request.url))) return;
-      // The tracing subscriber, which runs first, has entered the request's context.
-      request[CONTEXT] = activeContext();
-    }),
-  );
   subscribe(
     'http.server.response.finish',
     guarded('access log', (message) => {
@@ -52,9 +40,8 @@ export function logRequests(emit: (record: LogRecord) => void, redactor: Redacto
 
 /** The record of a request whose response finished, or whose connection closed first (`aborted`: a WARN). */
 function logRequest(emit: (record: LogRecord) => void, redactor: Redactor, sampleRatio: number, request: LoggedRequest, response: ServerResponse, aborted: typeof ABORTED | undefined): void {
-  const context = request[CONTEXT];
+  const context = requestContextOf(request);
   if (!context) return;
-  request[CONTEXT] = undefined;
   // An aborted response has a status code only if its head was sent.
   const status = aborted === undefined || response.headersSent ? response.statusCode : undefined;
   const severity = severityOf(status, aborted);

@@ -12,7 +12,7 @@ const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
 export class RequestContext implements Context {
   constructor(
     private readonly parent: Context,
-    private readonly span: Span,
+    readonly span: Span,
     private readonly requestId: string,
     private readonly loggedRequestId: string,
   ) {}
