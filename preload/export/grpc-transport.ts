@@ -9,7 +9,7 @@ import type { ExportResponse, IExporterTransport, IOtlpExportDelegate } from '@o
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer';
 import type { OtlpConfig } from '../config';
 import { VERSION } from '../version';
-import { GRPC_STATUS_NAMES, GrpcChannel } from './grpc-channel';
+import { DEADLINE_EXCEEDED, GRPC_STATUS_NAMES, GrpcChannel } from './grpc-channel';
 
 /**
  * The SDK's network export delegate over this transport, measuring itself as the SDK's gRPC
@@ -36,11 +36,10 @@ export function grpcExportDelegate<Request, Response>(
   return base.createOtlpNetworkExportDelegate(options, serializer, metrics, new GrpcTransport(otlp, grpcPath));
 }
 
-const DEADLINE_EXCEEDED = 4;
 /** After this many deadlines missed in a row the connection is made again (as the SDK's transport does): it may be stuck. */
 const MAX_DEADLINES_EXCEEDED = 5;
 
-export class GrpcTransport implements IExporterTransport {
+class GrpcTransport implements IExporterTransport {
   private readonly channel: GrpcChannel;
   private deadlinesExceeded = 0;
   private shutDown = false;

@@ -162,15 +162,16 @@ export class ProtobufWriter {
     const b = this.buffer;
     b[this.pos++] = length;
     const last = length === 16 ? lastTraceId : length === 8 ? lastSpanId : undefined;
-    if (last !== undefined) {
+    if (last === undefined) {
+      decodeHex(hex, b, this.pos);
+    } else {
       if (last.hex !== hex) {
-        for (let i = 0; i < length; i++) last.bytes[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+        decodeHex(hex, last.bytes, 0);
         last.hex = hex;
       }
-      for (let i = 0; i < length; i++) b[this.pos++] = last.bytes[i]!;
-      return;
+      for (let i = 0; i < length; i++) b[this.pos + i] = last.bytes[i]!;
     }
-    for (let i = 0; i < hex.length; i += 2) b[this.pos++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
+    this.pos += length;
   }
 
   /** Starts a length-delimited field; returns the mark to pass to end(). */
@@ -211,6 +212,11 @@ export class ProtobufWriter {
 /** The last trace id and span id written (by any writer: they are only ever read right after). */
 const lastTraceId = { hex: '', bytes: new Uint8Array(16) };
 const lastSpanId = { hex: '', bytes: new Uint8Array(8) };
+
+/** The bytes of `hex`, written into `into` from `at`. */
+function decodeHex(hex: string, into: Uint8Array, at: number): void {
+  for (let i = 0; i < hex.length; i += 2) into[at++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
+}
 
 function nibble(code: number): number {
   return code <= 57 ? code - 48 : (code | 32) - 87; // '0'-'9', then 'a'-'f' in either case

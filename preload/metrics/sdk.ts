@@ -53,7 +53,8 @@ function createExporter(config: Config): PushMetricExporter {
   const sdk = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   if (config.metrics.exporter === 'console') return new sdk.ConsoleMetricExporter();
   const otlp = config.metrics.otlp;
-  const { AggregationTemporalityPreference } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+  const otlpHttp = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+  const { AggregationTemporalityPreference } = otlpHttp;
   const temporalityPreference = {
     cumulative: AggregationTemporalityPreference.CUMULATIVE,
     delta: AggregationTemporalityPreference.DELTA,
@@ -63,15 +64,11 @@ function createExporter(config: Config): PushMetricExporter {
   if (otlp.protocol === 'grpc') {
     // The SDK's gRPC metric exporter is this same base class over its delegate; ours sends through
     // the channel the spans and log records use (export/grpc-channel.ts), so grpc-js never loads.
-    const { OTLPMetricExporterBase } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
     const { ProtobufMetricsSerializer, MetricsExporterMetricsHelper } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
     const delegate = grpcExportDelegate(otlp, METRICS_GRPC_PATH, ProtobufMetricsSerializer, 'otlp_grpc_metric_exporter', MetricsExporterMetricsHelper);
-    return new OTLPMetricExporterBase(delegate, { temporalityPreference });
+    return new otlpHttp.OTLPMetricExporterBase(delegate, { temporalityPreference });
   }
-  if (otlp.protocol === 'http/json') {
-    const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
-    return new OTLPMetricExporter({ ...common, headers: otlp.headers });
-  }
+  if (otlp.protocol === 'http/json') return new otlpHttp.OTLPMetricExporter({ ...common, headers: otlp.headers });
   const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
   return new OTLPMetricExporter({ ...common, headers: otlp.headers });
 }
