@@ -72,7 +72,7 @@ const ESM_NOTE =
   'which an ESM `import` never does. The row is kept only so its start-up and RSS are shown honestly; ' +
   'compare per-request costs on the -cjs rows.';
 
-export const CONFIGS = [
+const BASE_CONFIGS = [
   // -- ESM app (app.mjs) ----------------------------------------------------------
   { name: 'bare', app: 'app.mjs', base: 'bare', args: [], env: {}, traced: false },
   { name: 'nodetel', app: 'app.mjs', base: 'bare', args: NODETEL, env: OTEL_ENV, traced: true },
@@ -86,6 +86,15 @@ export const CONFIGS = [
   { name: 'nodetel+all-cjs', app: 'app.cjs', base: 'bare-cjs', args: NODETEL, env: NODETEL_ALL_ENV, traced: true },
   { name: 'otel-http-cjs', app: 'app.cjs', base: 'bare-cjs', args: OTEL_REGISTER, env: OTEL_HTTP_ENV, traced: true },
 ];
+
+// PRELOAD_B=/abs/path: every nodetel configuration gets a twin, `<name>@b`, that loads that build
+// instead, with the original as its base: a change's cost or gain, A against B in the same rounds
+// (ONLY=nodetel+all-cjs,nodetel+all-cjs@b), where the host's swings hit both alike.
+export const PRELOAD_B = process.env.PRELOAD_B ? resolve(process.env.PRELOAD_B) : undefined;
+
+export const CONFIGS = PRELOAD_B
+  ? BASE_CONFIGS.flatMap((c) => (c.args === NODETEL ? [c, { ...c, name: `${c.name}@b`, base: c.name, args: ['--require', PRELOAD_B] }] : [c]))
+  : BASE_CONFIGS;
 
 // startup.mjs: `node <args> -e 0`; the first entry is the baseline.
 export const STARTUP_CMDS = [

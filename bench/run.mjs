@@ -6,6 +6,7 @@
 //              ONLY=bare,nodetel   (subset of CONFIGS by name)
 //              SIGNALS=traces|all  (metrics and logs exporters none|otlp)
 //              PRELOAD=/abs/path   (default <repo>/preload)
+//              PRELOAD_B=/abs/path (adds `<name>@b` twins of the nodetel configs on that build; see configs.mjs)
 //              APP_LOG=console|winston|pino (1 = console): every app logs one line per request
 //              RATE=<req/s> (fixed rate for every config; default: as fast as each goes)
 //              APP_NODE_FLAGS='--flag ...' (Node flags for every app)
@@ -25,7 +26,7 @@ import { appendFileSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync,
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, PRELOAD, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR as HERE, CONFIGS, PRELOAD, PRELOAD_B, SIGNALS, childEnv, preloadProblem } from './configs.mjs';
 import { usersLoad } from './load.mjs';
 import { onAppCpu, pinToOtherCpus } from './pin.mjs';
 
@@ -289,7 +290,7 @@ const sumPath = join(HERE, 'results', `summary-${stamp}.md`);
 const perRun = STARTUP_SPAWNS * 0.3 + WARMUP + DURATION + 1.5;
 log(`node ${process.version}; rounds=${ROUNDS} duration=${DURATION}s warmup=${WARMUP}s connections=${CONNECTIONS} signals=${SIGNALS}`);
 log(`configs: ${configs.map((c) => c.name).join(', ')} (about ${Math.ceil((ROUNDS * configs.length * perRun) / 60)} min)`);
-log(`preload: ${PRELOAD}`);
+log(`preload: ${PRELOAD}${PRELOAD_B ? `; @b configs: ${PRELOAD_B}` : ''}`);
 
 const rows = [];
 const t0 = Date.now();
@@ -339,7 +340,7 @@ let md = `## nodetel overhead, ${new Date().toISOString().slice(0, 16).replace('
 md += `Node ${process.version}, ${ROUNDS} round(s), configurations alternated within each round; autocannon ${CONNECTIONS} connections, `;
 md += `${WARMUP} s warm-up + ${DURATION} s measured, GET /users/<pseudo-random id> on 127.0.0.1; signals: ${SIGNALS}; `;
 if (PIN) md += `app pinned to CPU ${PIN.app}, load generator and sink to CPU ${PIN.harness} (PIN=1); `;
-md += `preload ${PRELOAD}${PRELOAD.startsWith(resolve(HERE, '..') + '/') ? ` (repo at ${gitDescribe()})` : ''}.\n\n`;
+md += `preload ${PRELOAD}${PRELOAD.startsWith(resolve(HERE, '..') + '/') ? ` (repo at ${gitDescribe()})` : ''}${PRELOAD_B ? `; \`@b\` rows: ${PRELOAD_B}` : ''}.\n\n`;
 md += `Figures are medians over rounds; × columns are the median of per-round ratios to the \`vs\` row of the same round.\n\n`;
 md += `| config | vs | ${COLS.map((c) => c[1]).join(' | ')} | spans / served | ${COLS.map((c) => `${c[1].split(' ')[0]} ×`).join(' | ')} |\n`;
 md += `|---|---|${COLS.map(() => '--:').join('|')}|---|${COLS.map(() => '--:').join('|')}|\n`;
