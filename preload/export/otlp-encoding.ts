@@ -26,7 +26,11 @@ export function encodeSpan(w: ProtobufWriter, span: RecordedSpan): void {
   w.timeField(8, span.endTime[0], span.endTime[1]);
   writeAttributes(w, 9, span.attributes);
   if (span.droppedAttributesCount) w.varintField(10, span.droppedAttributesCount);
-  for (const event of span.events) {
+  // Index loops here and below: an array iterator per span (events and links are mostly empty
+  // arrays) was a measured allocation on every request.
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
     const mark = w.begin(11);
     w.timeField(1, event.time[0], event.time[1]);
     w.stringField(2, event.name);
@@ -34,7 +38,8 @@ export function encodeSpan(w: ProtobufWriter, span: RecordedSpan): void {
     w.end(mark);
   }
   if (span.droppedEventsCount) w.varintField(12, span.droppedEventsCount);
-  for (const link of span.links) writeLink(w, link);
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) writeLink(w, links[i]!);
   if (span.droppedLinksCount) w.varintField(14, span.droppedLinksCount);
   const status = w.begin(15);
   if (span.status.message) w.stringField(2, span.status.message);
@@ -91,9 +96,9 @@ function writeAnyValue(w: ProtobufWriter, value: AnyValue): void {
       if (value === null || value === undefined) return;
       if (Array.isArray(value)) {
         const array = w.begin(5);
-        for (const item of value) {
+        for (let i = 0; i < value.length; i++) {
           const element = w.begin(1);
-          writeAnyValue(w, item);
+          writeAnyValue(w, value[i]!);
           w.end(element);
         }
         w.end(array);

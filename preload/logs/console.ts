@@ -58,7 +58,7 @@ function record(redactor: Redactor, level: (typeof LEVELS)[keyof typeof LEVELS],
 }
 
 function firstError(args: unknown[]): Error | undefined {
-  for (const arg of args) if (arg instanceof Error) return arg;
+  for (let i = 0; i < args.length; i++) if (args[i] instanceof Error) return args[i] as Error;
   return undefined;
 }
 
