@@ -93,3 +93,6 @@ const stop = () => {
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 process.on('exit', () => writeSync(1, `served ${served}\n`));
+
+// For instructions.mjs, which feeds this server requests in-process (no sockets).
+module.exports = server;
