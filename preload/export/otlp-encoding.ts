@@ -12,7 +12,7 @@ import { ProtobufWriter } from './protobuf-writer';
 
 /** Writes an ended span as a ScopeSpans.spans entry (field 2: tag, length, `Span` message). */
 export function encodeSpan(w: ProtobufWriter, span: RecordedSpan): void {
-  const spanMark = w.begin(2);
+  const spanMark = w.beginLarge(2);
   const ctx = span.spanContext();
   w.hexField(1, ctx.traceId);
   w.hexField(2, ctx.spanId);
@@ -47,7 +47,7 @@ export function encodeSpan(w: ProtobufWriter, span: RecordedSpan): void {
   w.end(status);
   // SpanFlags: the W3C trace flags, plus "has is_remote" and "is_remote" for the parent.
   w.fixed32Field(16, (ctx.traceFlags & 0xff) | 0x100 | (parent?.isRemote ? 0x200 : 0));
-  w.end(spanMark);
+  w.endLarge(spanMark);
 }
 
 function writeLink(w: ProtobufWriter, link: Link): void {
@@ -67,7 +67,7 @@ export function writeAttributes(w: ProtobufWriter, field: number, attributes: At
     const value = attributes[key];
     if (value === undefined) continue;
     const mark = w.begin(field);
-    w.stringField(1, key);
+    w.keyField(key);
     const any = w.begin(2);
     writeAnyValue(w, value as AnyValue);
     w.end(any);
@@ -128,7 +128,7 @@ export type EncodableLogRecord = Pick<
 >;
 
 export function encodeLogRecord(w: ProtobufWriter, record: EncodableLogRecord): void {
-  const mark = w.begin(2);
+  const mark = w.beginLarge(2);
   w.timeField(1, record.hrTime[0], record.hrTime[1]);
   if (record.severityNumber) w.varintField(2, record.severityNumber);
   if (record.severityText) w.stringField(3, record.severityText);
@@ -147,7 +147,7 @@ export function encodeLogRecord(w: ProtobufWriter, record: EncodableLogRecord): 
   }
   w.timeField(11, record.hrTimeObserved[0], record.hrTimeObserved[1]);
   if (record.eventName) w.stringField(12, record.eventName);
-  w.end(mark);
+  w.endLarge(mark);
 }
 
 /** What our serializer is handed: a batch, and the writer to frame its request in (kept by the exporter until the export settles, retries included). */

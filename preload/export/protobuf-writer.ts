@@ -79,18 +79,17 @@ export class ProtobufWriter {
     this.pos += 8;
   }
 
-  /** fixed64 nanoseconds since the epoch from [seconds, nanoseconds], exact without BigInt. */
+  /** fixed64 nanoseconds since the epoch from [seconds, nanoseconds] (whole numbers), exact without BigInt. */
   timeField(field: number, seconds: number, nanos: number): void {
     this.tag(field, WIRE_FIXED64);
-    // seconds * 1e9 + nanos exceeds 2^53, so split it: with s = sHi * 2^16 + sLo,
-    // total = (sHi * 1e9) * 2^16 + (sLo * 1e9 + nanos), every product below 2^53.
-    const a = Math.floor(seconds / 65536) * 1e9;
-    const b = (seconds % 65536) * 1e9 + nanos;
-    const aHi = Math.floor(a / 65536);
-    const c = (a % 65536) * 65536 + b;
     this.ensure(8);
-    this.uint32le(c % 4294967296);
-    this.uint32le((aHi + Math.floor(c / 4294967296)) >>> 0);
+    // A request's records fall within the same second or two: seconds * 1e9, split into 32-bit
+    // halves, is worked out once per second and the nanoseconds added to its low half.
+    if (seconds !== epochSecond.seconds) splitSecond(seconds);
+    const low = epochSecond.low + nanos; // below 2^32 + 1e9: exact
+    const carry = low >= 4294967296 ? 1 : 0;
+    this.uint32le(low - carry * 4294967296);
+    this.uint32le(epochSecond.high + carry);
   }
 
   /** Four little-endian bytes at pos (room ensured by the caller): Buffer#writeUInt32LE checks its arguments on every call. */
@@ -174,6 +173,59 @@ export class ProtobufWriter {
     this.pos += length;
   }
 
+  /**
+   * Starts a length-delimited field that will most likely take 128 to 16,383 bytes (a span, a log
+   * record) with two bytes kept for its length, so that endLarge() rarely has to move it; returns
+   * the mark to pass to endLarge().
+   */
+  beginLarge(field: number): number {
+    this.tag(field, WIRE_LENGTH);
+    this.ensure(2);
+    const mark = this.pos;
+    this.pos += 2;
+    return mark;
+  }
+
+  /** Ends the field begun at `mark` by beginLarge(), writing its length (moving the contents if it is not two bytes). */
+  endLarge(mark: number): void {
+    const length = this.pos - mark - 2;
+    const b = this.buffer;
+    if (length >= 128 && length < 16384) {
+      b[mark] = (length & 127) | 128;
+      b[mark + 1] = length >>> 7;
+      return;
+    }
+    const size = varintSize(length);
+    if (size > 2) this.ensure(size - 2);
+    this.buffer.copyWithin(mark + size, mark + 2, this.pos);
+    this.pos += size - 2;
+    this.writeVarintAt(mark, length);
+  }
+
+  /**
+   * A KeyValue's key (field 1), from bytes kept per key: attribute keys are the same few strings
+   * record after record, and copying their bytes is cheaper than writing them out char by char.
+   */
+  keyField(key: string): void {
+    const n = key.length;
+    if (n === 0 || n > MAX_KEPT_KEY) return this.stringField(1, key);
+    // Two ways per set: two keys of a record that hash alike both stay kept.
+    const set = (n * 31 + key.charCodeAt(0) * 7 + key.charCodeAt(n >> 2) * 17 + key.charCodeAt(n >> 1) * 131 + key.charCodeAt((3 * n) >> 2) * 37 + key.charCodeAt(n - 1)) & (KEY_SLOTS - 2);
+    let bytes: Uint8Array;
+    if (keptKeys[set] === key) bytes = keptKeyBytes[set]!;
+    else if (keptKeys[set + 1] === key) bytes = keptKeyBytes[set + 1]!;
+    else {
+      const w = new ProtobufWriter(n * 3 + 8);
+      w.stringField(1, key);
+      bytes = w.copy();
+      keptKeys[set + 1] = keptKeys[set];
+      keptKeyBytes[set + 1] = keptKeyBytes[set];
+      keptKeys[set] = key;
+      keptKeyBytes[set] = bytes;
+    }
+    this.raw(bytes);
+  }
+
   /** Starts a length-delimited field; returns the mark to pass to end(). */
   begin(field: number): number {
     this.tag(field, WIRE_LENGTH);
@@ -192,13 +244,16 @@ export class ProtobufWriter {
     this.ensure(extra);
     this.buffer.copyWithin(mark + 1 + extra, mark + 1, this.pos);
     this.pos += extra;
-    let at = mark;
-    let v = length;
-    while (v > 127) {
-      this.buffer[at++] = (v & 127) | 128;
-      v >>>= 7;
+    this.writeVarintAt(mark, length);
+  }
+
+  private writeVarintAt(at: number, value: number): void {
+    const b = this.buffer;
+    while (value > 127) {
+      b[at++] = (value & 127) | 128;
+      value >>>= 7;
     }
-    this.buffer[at] = v;
+    b[at] = value;
   }
 
   private ensure(bytes: number): void {
@@ -213,14 +268,34 @@ export class ProtobufWriter {
 const lastTraceId = { hex: '', bytes: new Uint8Array(16) };
 const lastSpanId = { hex: '', bytes: new Uint8Array(8) };
 
+/** The value of each hex digit, by character code ('0'-'9', 'a'-'f', 'A'-'F'). */
+const NIBBLE = new Uint8Array(128);
+for (let c = 0; c < 10; c++) NIBBLE[48 + c] = c;
+for (let c = 0; c < 6; c++) NIBBLE[97 + c] = NIBBLE[65 + c] = 10 + c;
+
 /** The bytes of `hex`, written into `into` from `at`. */
 function decodeHex(hex: string, into: Uint8Array, at: number): void {
-  for (let i = 0; i < hex.length; i += 2) into[at++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
+  for (let i = 0; i < hex.length; i += 2) into[at++] = (NIBBLE[hex.charCodeAt(i) & 127]! << 4) | NIBBLE[hex.charCodeAt(i + 1) & 127]!;
 }
 
-function nibble(code: number): number {
-  return code <= 57 ? code - 48 : (code | 32) - 87; // '0'-'9', then 'a'-'f' in either case
+/** seconds * 1e9 as two 32-bit halves, for the last whole second a time was written in (timeField). */
+const epochSecond = { seconds: NaN, low: 0, high: 0 };
+
+function splitSecond(seconds: number): void {
+  // seconds * 1e9 exceeds 2^53, so with s = sHi * 2^16 + sLo it is (sHi * 1e9) * 2^16 + sLo * 1e9,
+  // every product below 2^53.
+  const a = Math.floor(seconds / 65536) * 1e9;
+  const c = (a % 65536) * 65536 + (seconds % 65536) * 1e9;
+  epochSecond.seconds = seconds;
+  epochSecond.low = c % 4294967296;
+  epochSecond.high = (Math.floor(a / 65536) + Math.floor(c / 4294967296)) >>> 0;
 }
+
+/** Attribute keys kept encoded (keyField): direct-mapped, so a key that does not repeat just takes a slot. */
+const KEY_SLOTS = 256; // a power of two: 128 sets of two
+const MAX_KEPT_KEY = 64;
+const keptKeys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS).fill(undefined);
+const keptKeyBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(KEY_SLOTS).fill(undefined);
 
 function varintSize(value: number): number {
   let size = 1;
