@@ -1,6 +1,7 @@
 // A minimal protobuf writer over one growing buffer, for the OTLP messages we encode ourselves
-// (export/otlp-encoding.ts). Nested messages reserve one length byte and move their contents
-// only in the rare case the length needs more, so encoding allocates nothing per field.
+// (export/otlp-encoding.ts). Nested messages reserve one length byte (spans and log records two,
+// as they are mostly 128 to 16,383 bytes long) and move their contents only in the rare case the
+// length needs another size, so encoding allocates nothing per field.
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -291,7 +292,7 @@ function splitSecond(seconds: number): void {
   epochSecond.high = (Math.floor(a / 65536) + Math.floor(c / 4294967296)) >>> 0;
 }
 
-/** Attribute keys kept encoded (keyField): direct-mapped, so a key that does not repeat just takes a slot. */
+/** Attribute keys kept encoded (keyField), in sets of two by hash: a key that does not repeat takes the older way of its set. */
 const KEY_SLOTS = 256; // a power of two: 128 sets of two
 const MAX_KEPT_KEY = 64;
 const keptKeys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS).fill(undefined);
