@@ -6,10 +6,10 @@
 //
 //   node_modules/.bin/node export-cost.mjs          (from bench/, after the repo root's `npm run build`)
 //   SIZES=512 EXPORTS=400 node_modules/.bin/node export-cost.mjs
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSink } from './sink-process.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(resolve(HERE, '../dist/preload/index.js'));
@@ -17,14 +17,7 @@ const SIZES = (process.env.SIZES ?? '1,64,512,2048').split(',').map(Number);
 const EXPORTS = Number(process.env.EXPORTS ?? 200);
 const IN_FLIGHT = 4;
 
-const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((ok, fail) => {
-  sink.stdout.on('data', (chunk) => {
-    const m = /sink ready (\d+)/.exec(String(chunk));
-    if (m) ok(m[1]);
-  });
-  sink.once('exit', (code) => fail(new Error(`sink exited (${code})`)));
-});
+const { sink, grpcPort: port } = await startSink();
 process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
 process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
 

@@ -9,9 +9,9 @@
 process.env.PORT = '0';
 const server = require('./app.cjs');
 const { duplexPair } = require('node:stream');
+const { nextUserId } = require('./user-ids.cjs');
 
 const CONNECTIONS = 8;
-let seed = 12345;
 
 function run(requests) {
   return new Promise((resolve) => {
@@ -27,8 +27,7 @@ function run(requests) {
           return;
         }
         left--;
-        seed = (seed * 1103515245 + 12345) % 2147483648;
-        client.write(`GET /users/${1 + (seed % 100000)} HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nUser-Agent: autocannon/9.0.0\r\n\r\n`);
+        client.write(`GET /users/${nextUserId()} HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nUser-Agent: autocannon/9.0.0\r\n\r\n`);
       };
       client.setEncoding('latin1');
       client.on('data', (chunk) => {

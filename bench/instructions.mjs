@@ -13,8 +13,9 @@
 //
 // What the kernel does for a request (on this host a system call costs 1.1 µs) is not counted here,
 // so the ratio is the user-space one; run.mjs measures CPU time, kernel included.
-import { spawn, spawnSync } from 'node:child_process';
-import { APP_LOG_ENV, BENCH_DIR, CONFIGS, childEnv, lineFrom } from './configs.mjs';
+import { spawnSync } from 'node:child_process';
+import { APP_LOG_ENV, BENCH_DIR, CONFIGS, childEnv } from './configs.mjs';
+import { startSink } from './sink-process.mjs';
 
 const names = (process.argv[2] ?? 'bare-cjs,nodetel+all-cjs').split(',');
 const BATCH = Number(process.env.BATCH ?? 2000);
@@ -24,8 +25,7 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
   process.exit(2);
 }
 
-const sink = spawn(process.execPath, ['sink.mjs'], { cwd: BENCH_DIR, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
-const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
+const { sink, grpcPort } = await startSink();
 
 /** Instructions of a whole run of `cfg` with `k` measured batches. */
 function instructions(cfg, k) {

@@ -4,16 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { APP_LOG_ENV, BENCH_DIR, childEnv, lineFrom } from './configs.mjs';
 import { onAppCpu, pinToOtherCpus } from './pin.mjs';
+import { startSink } from './sink-process.mjs';
+import { nextUserId } from './user-ids.cjs';
 
 // PIN=1, as in run.mjs: the app on the last CPU, this tool (load generator) and the sink on the others.
 const PIN = process.env.PIN === '1' ? pinToOtherCpus() : null;
 
-// Pseudo-random user ids (LCG): cheap, deterministic, different every request (and every round).
-let seed = 12345;
-const nextId = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return 1 + (seed % 100000);
-};
 
 /** The bench's load: GET /users/<pseudo-random id> for `seconds`, as fast as it goes or at `rate` requests a second (0: as fast as it goes). */
 export function usersLoad(port, seconds, { rate, connections = 32 } = {}) {
@@ -22,7 +18,7 @@ export function usersLoad(port, seconds, { rate, connections = 32 } = {}) {
     connections,
     pipelining: 1,
     duration: seconds,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextId()}` }) }],
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/users/${nextUserId()}` }) }],
     ...(rate ? { overallRate: rate } : {}),
   });
 }
@@ -41,14 +37,13 @@ export async function stopApp(child) {
  * that stops the app first, so that it can flush to the sink on its way out, then the sink.
  */
 export async function startWithSink(cfg, flags = []) {
-  const sink = spawn(process.execPath, ['sink.mjs'], { cwd: BENCH_DIR, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+  const { sink, grpcPort } = await startSink();
   let child;
   const stop = async () => {
     if (child) await stopApp(child);
     sink.kill('SIGTERM');
   };
   try {
-    const [, grpcPort] = await lineFrom(sink, /sink ready (\d+)/);
     const env = childEnv({ ...cfg.env, ...APP_LOG_ENV, PORT: '0', HOST: '127.0.0.1' }, `127.0.0.1:${grpcPort}`);
     const [command, argv] = onAppCpu(PIN, process.execPath, [...flags, ...cfg.args, cfg.app]);
     child = spawn(command, argv, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -3,10 +3,11 @@
 // A B C A B C ...; WARMUP unmeasured runs of each first.
 //   node_modules/.bin/node startup.mjs      knobs: RUNS=10 WARMUP=1 ONLY=a,b SIGNALS PRELOAD
 // The commands are STARTUP_CMDS in configs.mjs; the first one is the baseline.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR as HERE, PRELOAD, SIGNALS, STARTUP_CMDS, childEnv, preloadProblem } from './configs.mjs';
+import { startSink } from './sink-process.mjs';
 
 const RUNS = Number(process.env.RUNS || 10);
 const WARMUP = Number(process.env.WARMUP || 1);
@@ -28,15 +29,7 @@ const median = (xs) => {
   return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 };
 
-const sink = spawn(process.execPath, ['sink.mjs'], { cwd: HERE, env: childEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
-const grpcPort = await new Promise((resolve, reject) => {
-  let out = '';
-  sink.stdout.on('data', (c) => {
-    const m = /sink ready (\d+)/.exec((out += c));
-    if (m) resolve(m[1]);
-  });
-  sink.once('exit', (code) => reject(new Error(`sink exited (${code})`)));
-});
+const { sink, grpcPort } = await startSink();
 
 function once(c) {
   const t0 = process.hrtime.bigint();
