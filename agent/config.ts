@@ -233,8 +233,7 @@ function readOtlp(e: EnvReader, env: Env): OtlpMetricsConfig | undefined {
 }
 
 /**
- * OTLP/HTTP with protobuf unless gRPC is asked for: it is the OpenTelemetry default, and gRPC's
- * node:http2 costs the agent about 4.5 MB of RSS. With no protocol set, an endpoint on port 4317
+ * OTLP/HTTP with protobuf unless gRPC is asked for: it is the OpenTelemetry default. With no protocol set, an endpoint on port 4317
  * (gRPC's registered port, the preload's default, and often one variable shared by the whole pod)
  * is taken to mean gRPC. Undefined for a protocol the agent does not speak (http/json).
  */

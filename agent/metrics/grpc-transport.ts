@@ -1,5 +1,5 @@
 // OTLP/gRPC: one unary Export call per request, over the gRPC channel the preload exports
-// through (node:http2, without @grpc/grpc-js).
+// through (our HTTP/2 client on node:net, without @grpc/grpc-js or node:http2).
 import { GrpcChannel } from '../../preload/export/grpc-channel';
 import type { OtlpMetricsConfig } from '../config';
 import { VERSION } from '../version';

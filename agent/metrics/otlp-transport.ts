@@ -1,7 +1,8 @@
 // How an encoded ExportMetricsServiceRequest reaches the Collector: OTLP/HTTP with a protobuf body
 // (the OpenTelemetry default protocol) or gRPC. Each transport loads its own client module when
 // it is created, so an agent loads only the one configured: node:http is already there for the
-// probes, while node:http2 brings node:tls and OpenSSL's TLS code with it (about 5 MB of RSS).
+// probes, and gRPC's HTTP/2 client is ours, on node:net (node:tls, about 5 MB of RSS, only for
+// an https:// Collector).
 import type { OtlpMetricsConfig } from '../config';
 
 export interface Transport {

@@ -1,5 +1,5 @@
 // Run by exit-send.ts as `node exit-sender.js <target JSON>` with one encoded OTLP export
-// request on stdin: sends it (gRPC over node:http2, or http/protobuf) and exits 0 once the
+// request on stdin: sends it (gRPC over our HTTP/2 client, or http/protobuf) and exits 0 once the
 // Collector accepted it, 1 otherwise.
 import { gzipSync } from 'node:zlib';
 import type { ExitTarget } from './exit-send';

@@ -1,7 +1,7 @@
 // The OTLP/gRPC transport under the SDK's network export delegate (which keeps its timeouts,
 // concurrency limit and self-metrics): one unary Export call per request, over our gRPC channel
-// on node:http2 (grpc-channel.ts says why not grpc-js), which sends the request's bytes as they
-// are. They stay untouched until the delegate is done with them (otlp-exporter.ts gives their
+// (grpc-channel.ts says why neither grpc-js nor node:http2), which sends the request's bytes as
+// they are. They stay untouched until the delegate is done with them (otlp-exporter.ts gives their
 // writer back only then), so no copy is needed.
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';

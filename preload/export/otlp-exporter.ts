@@ -1,8 +1,9 @@
 // Sends encoded spans and log records (export/otlp-encoding.ts) through the SDK's OTLP export
 // delegate (@opentelemetry/otlp-exporter-base: timeouts, concurrency, self-metrics), with
-// our serializer plugged in: over gRPC with our transport (grpc-transport.ts: node:http2, the
-// request's bytes sent as they are), or over http/protobuf with the SDK's own delegate (which
-// also retries). Loaded on first export, so a process that never exports never loads HTTP/2.
+// our serializer plugged in: over gRPC with our transport (grpc-transport.ts: our own HTTP/2
+// client, the request's bytes sent as they are), or over http/protobuf with the SDK's own
+// delegate (which also retries). Loaded on first export, so a process that never exports never
+// loads either.
 import type { Resource } from '@opentelemetry/resources';
 import type { OtlpConfig } from '../config';
 import { reportOnce } from '../report';

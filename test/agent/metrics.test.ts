@@ -142,12 +142,13 @@ describe.each(PROTOCOLS)('OTLP metrics to the Collector over $protocol', ({ endp
 });
 
 describe('what each protocol loads', () => {
-  // node:http2 loads node:tls (and OpenSSL's TLS code) even for a plaintext Collector: about 5 MB
-  // of the agent's RSS budget. Over OTLP/HTTP the agent loads neither.
+  // node:http2 would load node:tls (and OpenSSL's TLS code) even for a plaintext Collector: about
+  // 5 MB of the agent's RSS budget. Neither protocol loads either for a plaintext Collector (gRPC
+  // speaks HTTP/2 itself, preload/export/http2-connection.ts).
   it.each([
     { protocol: 'http/protobuf', loads: [], leavesOut: ['http2', 'tls'] },
-    { protocol: 'grpc', loads: ['http2', 'tls'], leavesOut: [] },
-  ])('$protocol: node:http2 and node:tls only for gRPC', async ({ protocol, loads, leavesOut }) => {
+    { protocol: 'grpc', loads: [], leavesOut: ['http2', 'tls'] },
+  ])('$protocol: neither node:http2 nor node:tls for a plaintext Collector', async ({ protocol, loads, leavesOut }) => {
     const receiver = await startOtlpReceiver();
     receivers.push(receiver);
     const builtins = await builtinsLoadedBy({
