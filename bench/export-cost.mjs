@@ -1,6 +1,6 @@
 // What one OTLP/gRPC export costs the app: CPU (user + system, all threads) per export of a batch
 // of access-log records, through the preload's own exporter (the SDK's export delegate over the
-// preload's gRPC channel on node:http2) to the bench sink, four exports in flight as the batcher keeps them. Batches of
+// preload's gRPC channel and its own HTTP/2 client) to the bench sink, four exports in flight as the batcher keeps them. Batches of
 // 1, 64, 512 (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE's default) and 2048 records separate what each call
 // costs from what each byte costs.
 //

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http2, { type Http2Server, type ServerHttp2Stream } from 'node:http2';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -23,8 +23,8 @@ afterEach(async () => {
 });
 
 /** A gRPC-style server on port 0: `answer` handles each call's stream once its whole body is in. */
-async function grpcServer(answer: (stream: ServerHttp2Stream, body: Buffer, headers: http2.IncomingHttpHeaders) => void, settings: http2.Settings = {}) {
-  const server = http2.createServer({ settings });
+async function grpcServer(answer: (stream: ServerHttp2Stream, body: Buffer, headers: http2.IncomingHttpHeaders) => void, settings: http2.Settings = {}, options: http2.ServerOptions = {}) {
+  const server = http2.createServer({ ...options, settings });
   servers.push(server);
   server.on('stream', (stream, headers) => {
     stream.on('error', () => {}); // the resets the tests make themselves
@@ -82,6 +82,68 @@ describe('the gRPC channel over its own HTTP/2 client', () => {
     const calls = [0, 1, 2].map(() => channel.call(PATH, message, 20000));
     const digest = createHash('sha256').update(framed(message)).digest('hex');
     for (const answer of await Promise.all(calls)) expect(answer.toString()).toBe(digest);
+  });
+
+  it('reads padded frames', async () => {
+    const { channel } = await grpcServer((stream, body) => ok(stream, body.subarray(5)), {}, { paddingStrategy: http2.constants.PADDING_STRATEGY_MAX });
+    expect(String(await channel.call(PATH, Buffer.from('padded'), 5000))).toBe('padded');
+  });
+
+  it('never sends more than the windows allow, and goes on as the server grants more', async () => {
+    // nghttp2 takes data past its windows without complaint, so this peer counts it itself: the
+    // initial windows (65,535 bytes), then 10,000 more each time the client has used them up.
+    const frame = (type: number, flags: number, id: number, payload: Buffer) => {
+      const header = Buffer.alloc(9);
+      header.writeUIntBE(payload.length, 0, 3);
+      header[3] = type;
+      header[4] = flags;
+      header.writeUInt32BE(id, 5);
+      return Buffer.concat([header, payload]);
+    };
+    const grant = (id: number, bytes: number) => {
+      const payload = Buffer.alloc(4);
+      payload.writeUInt32BE(bytes);
+      return Buffer.concat([frame(8, 0, 0, payload), frame(8, 0, id, payload)]);
+    };
+    let allowed = 65535;
+    let received = 0;
+    const server: Server = createServer((socket) => {
+      let input = Buffer.alloc(0);
+      let preface = false;
+      socket.write(frame(4, 0, 0, Buffer.alloc(0))); // SETTINGS, all defaults
+      socket.on('data', (chunk: Buffer) => {
+        input = Buffer.concat([input, chunk]);
+        if (!preface) {
+          if (input.length < 24) return;
+          input = input.subarray(24);
+          preface = true;
+        }
+        while (input.length >= 9 && input.length >= 9 + input.readUIntBE(0, 3)) {
+          const length = input.readUIntBE(0, 3);
+          const [type, flags, id] = [input[3]!, input[4]!, input.readUInt32BE(5)];
+          input = input.subarray(9 + length);
+          if (type !== 0) continue;
+          received += length;
+          if (received > allowed) return socket.destroy();
+          if (flags & 1) socket.write(frame(1, 0x5, id, encodeHeaderBlock([[':status', '200'], ['content-type', 'application/grpc'], ['grpc-status', '0']])));
+          else if (received === allowed) {
+            allowed += 10000;
+            socket.write(grant(id, 10000));
+          }
+        }
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const channel = new GrpcChannel({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, headers: {}, userAgent: 'nodetel-test', gzip: false });
+    channels.push(channel);
+    try {
+      expect((await channel.call(PATH, Buffer.alloc(150000, 1), 10000)).length).toBe(0);
+      expect(received).toBe(150005);
+      expect(allowed).toBe(65535 + 9 * 10000); // it used each grant to the byte
+    } finally {
+      server.close();
+    }
   });
 
   it('waits for a stream when the server allows only one at a time', async () => {
@@ -170,6 +232,7 @@ describe('HPACK', () => {
       Array.from({ length: 128 }, (_, i) => String.fromCharCode(128 + i)).join(''),
       'a'.repeat(3000), // longer than the dynamic table's entries may be
       '\t tabs\tand spaces ',
+      'b'.repeat(20000), // past one frame: the block goes on in CONTINUATION frames
     ];
     const server = http2.createServer();
     servers.push(server);
