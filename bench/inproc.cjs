@@ -1,9 +1,11 @@
-// The CommonJS bench app (app.cjs) fed requests in-process, for instructions.mjs: each of 8
+// The CommonJS bench app (app.cjs) fed requests in-process, for instructions.mjs and
+// inproc-time.mjs: each of 8
 // connections is one end of a stream.duplexPair handed to the server as a socket, so node:http
 // parses, the app answers and logs, and the preload (when loaded) does all it does, with no socket
 // system calls and no load generator in the way. The next request on a connection goes out from
 // setImmediate, through the event loop as a socket's would, so the exports get their turn.
-//   BATCH (requests per batch, default 2000), K (measured batches after two of warm-up, default 1)
+//   BATCH (requests per batch, default 2000), K (measured batches after two of warm-up, default 1),
+//   TIMED=1 (print each measured batch's CPU time, user + system, per request: `batch <µs>`)
 // Prints `inproc <requests> done` on stderr at the end; the caller counts what ran in between.
 'use strict';
 process.env.PORT = '0';
@@ -49,7 +51,15 @@ function run(requests) {
   const batch = Number(process.env.BATCH ?? 2000);
   const k = Number(process.env.K ?? 1);
   await run(batch * 2);
-  for (let i = 0; i < k; i++) await run(batch);
+  const timed = process.env.TIMED === '1';
+  for (let i = 0; i < k; i++) {
+    const before = timed ? process.cpuUsage() : undefined;
+    await run(batch);
+    if (before) {
+      const used = process.cpuUsage(before);
+      process.stderr.write(`batch ${((used.user + used.system) / batch).toFixed(3)}\n`);
+    }
+  }
   process.stderr.write(`inproc ${batch * (k + 2)} done\n`);
   process.exit(0);
 })();

@@ -209,6 +209,22 @@ describe('the gRPC channel over its own HTTP/2 client', () => {
     expect(sessions.length).toBe(2);
   });
 
+  it('connects to an IPv6 address, given in brackets as URLs write it', async () => {
+    const server = http2.createServer();
+    servers.push(server);
+    server.on('stream', (stream, headers) => {
+      stream.on('error', () => {});
+      stream.resume();
+      stream.on('end', () => ok(stream, Buffer.from(String(headers[':authority']))));
+    });
+    server.listen(0, '::1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const channel = new GrpcChannel({ url: `http://[::1]:${port}`, headers: {}, userAgent: 'nodetel-test', gzip: false });
+    channels.push(channel);
+    expect(String(await channel.call(PATH, Buffer.from('v6'), 5000))).toBe(`[::1]:${port}`);
+  });
+
   it('refuses metadata HTTP/2 cannot carry, instead of sending a broken request', async () => {
     const channel = new GrpcChannel({ url: 'http://127.0.0.1:1', headers: { 'x-bad': 'line\r\nbreak' }, userAgent: 'nodetel-test', gzip: false });
     await expect(channel.call(PATH, Buffer.from('x'), 1000)).rejects.toMatchObject({ code: 13, message: expect.stringContaining('x-bad') });
