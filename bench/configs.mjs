@@ -114,6 +114,15 @@ export function configAndSeconds(tool, defaultSeconds) {
   return { name, cfg, seconds: Number(process.argv[3] ?? defaultSeconds) };
 }
 
+/** The configs named in `names` (comma-separated) for the tools that feed app.cjs in-process (inproc.cjs); throws for any other. */
+export function inprocConfigs(names) {
+  return names.split(',').map((name) => {
+    const cfg = CONFIGS.find((c) => c.name === name);
+    if (!cfg || cfg.app !== 'app.cjs') throw new Error(`${name}: not a CommonJS bench config (${CONFIGS.filter((c) => c.app === 'app.cjs').map((c) => c.name).join(', ')})`);
+    return cfg;
+  });
+}
+
 // Child environment: the caller's, less anything that would configure a tracer behind
 // our back, plus `extra` with SINK replaced by the sink's address.
 export function childEnv(extra, sinkAddr = '') {

@@ -10,20 +10,15 @@
 //   BATCH (default 2000), BATCHES (measured, default 30), APP_LOG, PIN=1 (the app on the last CPU),
 //   EXTRA_ENV='{"NODETEL_ACCESS_LOG":"false"}' (added to the preload configs' environment)
 import { spawn } from 'node:child_process';
-import { APP_LOG_ENV, BENCH_DIR, CONFIGS, childEnv } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR, childEnv, inprocConfigs } from './configs.mjs';
 import { onAppCpu, pinToOtherCpus } from './pin.mjs';
 import { startSink } from './sink-process.mjs';
 
-const names = (process.argv[2] ?? 'bare-cjs,nodetel+all-cjs').split(',');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const BATCH = Number(process.env.BATCH ?? 2000);
 const BATCHES = Number(process.env.BATCHES ?? 30);
 const EXTRA = JSON.parse(process.env.EXTRA_ENV ?? '{}');
-const configs = names.map((name) => {
-  const cfg = CONFIGS.find((c) => c.name === name);
-  if (!cfg || cfg.app !== 'app.cjs') throw new Error(`${name}: not a CommonJS bench config (${CONFIGS.filter((c) => c.app === 'app.cjs').map((c) => c.name).join(', ')})`);
-  return cfg;
-});
+const configs = inprocConfigs(process.argv[2] ?? 'bare-cjs,nodetel+all-cjs');
 const pin = process.env.PIN === '1' ? pinToOtherCpus() : undefined;
 const { sink, grpcPort } = await startSink();
 

@@ -14,10 +14,11 @@
 // What the kernel does for a request (on this host a system call costs 1.1 µs) is not counted here,
 // so the ratio is the user-space one; run.mjs measures CPU time, kernel included.
 import { spawnSync } from 'node:child_process';
-import { APP_LOG_ENV, BENCH_DIR, CONFIGS, childEnv } from './configs.mjs';
+import { APP_LOG_ENV, BENCH_DIR, childEnv, inprocConfigs } from './configs.mjs';
 import { startSink } from './sink-process.mjs';
 
-const names = (process.argv[2] ?? 'bare-cjs,nodetel+all-cjs').split(',');
+// Checked before valgrind is: a wrong name fails at once.
+const configs = inprocConfigs(process.argv[2] ?? 'bare-cjs,nodetel+all-cjs');
 const BATCH = Number(process.env.BATCH ?? 2000);
 const EXTRA = JSON.parse(process.env.EXTRA_ENV ?? '{}');
 if (spawnSync('valgrind', ['--version']).status !== 0) {
@@ -39,21 +40,19 @@ function instructions(cfg, k) {
 
 const perRequest = new Map();
 try {
-  for (const name of names) {
-    const cfg = CONFIGS.find((c) => c.name === name);
-    if (!cfg || cfg.app !== 'app.cjs') throw new Error(`${name}: not a CommonJS bench config (${CONFIGS.filter((c) => c.app === 'app.cjs').map((c) => c.name).join(', ')})`);
+  for (const cfg of configs) {
     const one = instructions(cfg, 1);
     const five = instructions(cfg, 5);
-    perRequest.set(name, (five - one) / (4 * BATCH));
-    console.error(`${name}: ${Math.round(perRequest.get(name))} instructions per request`);
+    perRequest.set(cfg.name, (five - one) / (4 * BATCH));
+    console.error(`${cfg.name}: ${Math.round(perRequest.get(cfg.name))} instructions per request`);
   }
 } finally {
   sink.kill();
 }
 const extra = Object.keys(EXTRA).length ? ` (preload configs with ${JSON.stringify(EXTRA)})` : '';
 console.log(`| config | vs | instructions / request | × |\n|---|---|--:|--:|`);
-for (const [name, n] of perRequest) {
-  const base = CONFIGS.find((c) => c.name === name).base;
+for (const { name, base } of configs) {
+  const n = perRequest.get(name);
   const b = perRequest.get(base);
   console.log(`| ${name}${name === base ? '' : extra} | ${base} | ${Math.round(n).toLocaleString('en')} | ${b ? `${(n / b).toFixed(2)}×` : '–'} |`);
 }

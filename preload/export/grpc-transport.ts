@@ -2,14 +2,17 @@
 // concurrency limit and self-metrics): one unary Export call per request, over our gRPC channel
 // (grpc-channel.ts says why neither grpc-js nor node:http2), which sends the request's bytes as
 // they are. They stay untouched until the delegate is done with them (otlp-exporter.ts gives their
-// writer back only then), so no copy is needed.
+// writer back only then), so no copy is needed. The channel and its HTTP/2 client are loaded with
+// the first call, not with the preload: a process that never exports never loads them.
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
 import type { ExportResponse, IExporterTransport, IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer';
 import type { OtlpConfig } from '../config';
 import { VERSION } from '../version';
-import { DEADLINE_EXCEEDED, GRPC_STATUS_NAMES, GrpcChannel } from './grpc-channel';
+import type { GrpcChannel } from './grpc-channel';
+
+const channelModule = (): typeof import('./grpc-channel') => require('./grpc-channel') as typeof import('./grpc-channel');
 
 /**
  * The SDK's network export delegate over this transport, measuring itself as the SDK's gRPC
@@ -30,7 +33,7 @@ export function grpcExportDelegate<Request, Response>(
     metricsHelper,
     url: otlp.url,
     meterProvider: undefined,
-    responseAttributesFromError: (error) => ({ 'rpc.response.status_code': error ? (GRPC_STATUS_NAMES[(error as { code?: number }).code ?? 2] ?? 'UNKNOWN') : 'OK' }),
+    responseAttributesFromError: (error) => ({ 'rpc.response.status_code': error ? (channelModule().GRPC_STATUS_NAMES[(error as { code?: number }).code ?? 2] ?? 'UNKNOWN') : 'OK' }),
   });
   const options = { timeoutMillis: otlp.timeoutMillis, concurrencyLimit: concurrencyLimit ?? base.getSharedConfigurationDefaults().concurrencyLimit, compression: otlp.compression };
   return base.createOtlpNetworkExportDelegate(options, serializer, metrics, new GrpcTransport(otlp, grpcPath));
@@ -40,28 +43,27 @@ export function grpcExportDelegate<Request, Response>(
 const MAX_DEADLINES_EXCEEDED = 5;
 
 class GrpcTransport implements IExporterTransport {
-  private readonly channel: GrpcChannel;
+  private channel: GrpcChannel | undefined;
   private deadlinesExceeded = 0;
   private shutDown = false;
 
   /** `grpcPath`: the service method, e.g. /opentelemetry.proto.collector.logs.v1.LogsService/Export. */
   constructor(
-    otlp: OtlpConfig,
+    private readonly otlp: OtlpConfig,
     private readonly grpcPath: string,
-  ) {
-    this.channel = otlpChannel(otlp);
-  }
+  ) {}
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     if (this.shutDown) return { status: 'failure', error: new Error('the OTLP exporter has been shut down') };
+    const channel = (this.channel ??= otlpChannel(this.otlp));
     try {
-      const response = await this.channel.call(this.grpcPath, data, timeoutMillis);
+      const response = await channel.call(this.grpcPath, data, timeoutMillis);
       this.deadlinesExceeded = 0;
       return { status: 'success', data: response };
     } catch (error) {
-      if ((error as { code?: number }).code === DEADLINE_EXCEEDED && ++this.deadlinesExceeded > MAX_DEADLINES_EXCEEDED) {
+      if ((error as { code?: number }).code === channelModule().DEADLINE_EXCEEDED && ++this.deadlinesExceeded > MAX_DEADLINES_EXCEEDED) {
         this.deadlinesExceeded = 0;
-        this.channel.close();
+        channel.close();
       }
       return { status: 'failure', error: error as Error };
     }
@@ -69,13 +71,13 @@ class GrpcTransport implements IExporterTransport {
 
   shutdown(): void {
     this.shutDown = true;
-    this.channel.close();
+    this.channel?.close();
   }
 }
 
 /** The channel to the Collector of one signal's OTLP settings (the exit sender's too). */
 export function otlpChannel(otlp: OtlpConfig): GrpcChannel {
-  return new GrpcChannel({
+  return new (channelModule().GrpcChannel)({
     url: otlp.url,
     insecure: otlp.insecure,
     tls: () => tlsFiles(otlp),

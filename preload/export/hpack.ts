@@ -72,11 +72,11 @@ export class HpackDecoder {
   private readonly table: [string, string][] = [];
   private size = 0;
   private maxSize = MAX_TABLE_SIZE;
-  private block: Uint8Array = new Uint8Array(0);
+  private block: Buffer = Buffer.alloc(0);
   private at = 0;
 
   /** The fields of a complete header block; throws on a malformed one (a connection error: the table may be out of step). */
-  decode(block: Uint8Array): HeaderList {
+  decode(block: Buffer): HeaderList {
     this.block = block;
     this.at = 0;
     const fields: HeaderList = [];
@@ -148,9 +148,9 @@ export class HpackDecoder {
     const length = this.integer(7);
     const end = this.at + length;
     if (end > this.block.length) throw new Error('HPACK: string runs past the block');
-    const bytes = this.block.subarray(this.at, end);
+    const start = this.at;
     this.at = end;
-    return huffman ? huffmanDecode(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    return huffman ? huffmanDecode(this.block.subarray(start, end)) : this.block.toString('latin1', start, end);
   }
 
   private byte(): number {

@@ -283,11 +283,7 @@ export class Http2Connection {
 
   private onData(flags: number, streamId: number, payload: Buffer): void {
     // Flow control counts the whole frame, padding included, whether or not the stream is still open.
-    this.unacknowledged += payload.length;
-    if (this.unacknowledged >= WINDOW_UPDATE_AT) {
-      this.socket.write(frame(WINDOW_UPDATE, 0, 0, uint32(this.unacknowledged)));
-      this.unacknowledged = 0;
-    }
+    this.unacknowledged = this.acknowledge(0, this.unacknowledged + payload.length);
     const stream = this.streams.get(streamId);
     if (!stream) return;
     const start = flags & PADDED ? 1 : 0;
@@ -295,11 +291,14 @@ export class Http2Connection {
     if (start > end) throw new Error('DATA padding longer than the frame');
     if (end > start) stream.data.push(payload.subarray(start, end));
     if (flags & END_STREAM) return this.end(stream, undefined);
-    stream.unacknowledged += payload.length;
-    if (stream.unacknowledged >= WINDOW_UPDATE_AT) {
-      this.socket.write(frame(WINDOW_UPDATE, 0, streamId, uint32(stream.unacknowledged)));
-      stream.unacknowledged = 0;
-    }
+    stream.unacknowledged = this.acknowledge(streamId, stream.unacknowledged + payload.length);
+  }
+
+  /** Received bytes of a window (stream 0: the connection's): given back with a WINDOW_UPDATE once there are enough; returns what is still owed. */
+  private acknowledge(streamId: number, bytes: number): number {
+    if (bytes < WINDOW_UPDATE_AT) return bytes;
+    this.socket.write(frame(WINDOW_UPDATE, 0, streamId, uint32(bytes)));
+    return 0;
   }
 
   private onHeaderBlock(streamId: number, endStream: boolean, block: Buffer): void {

@@ -2,8 +2,8 @@
 // delegate (@opentelemetry/otlp-exporter-base: timeouts, concurrency, self-metrics), with
 // our serializer plugged in: over gRPC with our transport (grpc-transport.ts: our own HTTP/2
 // client, the request's bytes sent as they are), or over http/protobuf with the SDK's own
-// delegate (which also retries). Loaded on first export, so a process that never exports never
-// loads either.
+// delegate (which also retries). What either needs is loaded on first export, so a process that
+// never exports never loads it.
 import type { Resource } from '@opentelemetry/resources';
 import type { OtlpConfig } from '../config';
 import { reportOnce } from '../report';
